@@ -1,0 +1,32 @@
+"""keras_inception: every Inception generation as Keras 3 applications.
+
+Example:
+    >>> import keras_inception
+    >>> model = keras_inception.InceptionV4(weights=None)
+    >>> keras_inception.list_models()[-1]
+    'inception_resnet_v2'
+"""
+
+from keras_inception.bn_inception import BNInception
+from keras_inception.builder import ModelInfo, strip_aux
+from keras_inception.features import feature_extractor, feature_info
+from keras_inception.imagenet import decode_predictions, preprocess_input
+from keras_inception.inception_resnet_v1 import InceptionResNetV1
+from keras_inception.inception_resnet_v2 import InceptionResNetV2
+from keras_inception.inception_v1 import InceptionV1
+from keras_inception.inception_v2 import InceptionV2
+from keras_inception.inception_v3 import InceptionV3
+from keras_inception.inception_v4 import InceptionV4
+from keras_inception.macs import count_macs
+from keras_inception.registry import (get_builder, get_model, get_model_info,
+                                      list_models)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BNInception", "InceptionResNetV1", "InceptionResNetV2", "InceptionV1",
+    "InceptionV2", "InceptionV3", "InceptionV4", "ModelInfo", "count_macs",
+    "decode_predictions", "feature_extractor", "feature_info", "get_builder",
+    "get_model", "get_model_info", "list_models", "preprocess_input",
+    "strip_aux",
+]

@@ -1,0 +1,117 @@
+"""BN-Inception (Ioffe & Szegedy, "Batch Normalization: Accelerating Deep
+Network Training by Reducing Internal Covariate Shift", ICML 2015, Section
+4.2 and Figure 5).
+
+GoogLeNet with batch normalisation after every convolution, each 5x5
+replaced by two 3x3 (the "double 3x3" branch), an extra 35x35... rather
+28x28 module (3c) that reduces the grid with stride-2 branches, average or
+max pooling per module, and no dropout or LRN. Widths are Figure 5's, as the
+Caffe model that the pretrainedmodels port carries (conv bias, affine BN with
+epsilon 1e-5). TF-slim's ``inception_v2`` is this network with small
+departures (576 channels through 4e); ``keras_inception.InceptionV2`` is the
+different network of the Rethinking paper.
+"""
+
+from keras_inception import layers as L
+from keras_inception.builder import ModelInfo, build_model
+from keras_inception.imagenet import preprocess_input as _preprocess
+from keras_inception.imagenet import decode_predictions  # noqa: F401
+
+C = L.Conv
+MAXPOOL_S2 = L.Pool("max", 3, 2, "same")
+
+STEM = (
+    ("conv_1a_7x7", C(64, 7, 2)),        # 112x112x64
+    ("maxpool_2a_3x3", MAXPOOL_S2),      # 56x56x64
+    ("conv_2b_1x1", C(64, 1)),           # 56x56x64
+    ("conv_2c_3x3", C(192, 3)),          # 56x56x192
+    ("maxpool_3a_3x3", MAXPOOL_S2),      # 28x28x192
+)
+
+# Figure 5: #1x1, #3x3 reduce, #3x3, double #3x3 reduce, double #3x3,
+# pool ("avg"/"max"), pool projection (0 = pass through), stride.
+FIGURE_5 = {
+    "3a": (64, 64, 64, 64, 96, "avg", 32, 1),      # 28x28x256
+    "3b": (64, 64, 96, 64, 96, "avg", 64, 1),      # 28x28x320
+    "3c": (0, 128, 160, 64, 96, "max", 0, 2),      # 14x14x576
+    "4a": (224, 64, 96, 96, 128, "avg", 128, 1),   # 14x14x576
+    "4b": (192, 96, 128, 96, 128, "avg", 128, 1),  # 14x14x576
+    "4c": (160, 128, 160, 128, 160, "avg", 128, 1),  # 14x14x608
+    "4d": (96, 128, 192, 160, 192, "avg", 128, 1),   # 14x14x608
+    "4e": (0, 128, 192, 192, 256, "max", 0, 2),    # 7x7x1056
+    "5a": (352, 192, 320, 160, 224, "avg", 128, 1),  # 7x7x1024
+    "5b": (352, 192, 320, 192, 224, "max", 128, 1),  # 7x7x1024
+}
+
+
+def bn_inception_module(n1x1, n3red, n3, nd3red, nd3, pool, proj, stride):
+    """1x1 | 1x1-3x3 | 1x1-3x3-3x3 | pool(-1x1); stride 2 drops the 1x1
+    branch and the projection, and strides the last conv of each branch."""
+    branches = []
+    if n1x1:
+        branches.append((C(n1x1, 1),))
+    branches.append((C(n3red, 1), C(n3, 3, stride)))
+    branches.append((C(nd3red, 1), C(nd3, 3), C(nd3, 3, stride)))
+    pool_step = L.Pool(pool, 3, stride, "same")
+    branches.append((pool_step, C(proj, 1)) if proj else (pool_step,))
+    return tuple(branches)
+
+
+INFO = ModelInfo(
+    name="bn_inception",
+    builder="BNInception",
+    title="BN-Inception",
+    paper="Ioffe & Szegedy, Batch Normalization: Accelerating Deep Network "
+          "Training by Reducing Internal Covariate Shift, ICML 2015 "
+          "(arXiv:1502.03167)",
+    default_size=224,
+    min_size=32,
+    preprocessing="caffe",
+    endpoints=("conv_2c_3x3", "inception_3b", "inception_4d", "inception_5b"),
+    default_dropout=0.0,  # Section 4.2.1: "Remove Dropout"
+    ref_params=11_295_240,
+    ref_gmacs=2.03,
+    ref_source="pretrainedmodels port of the Caffe model",
+    paper_top1_error=25.2,
+    paper_top5_error=7.82,
+)
+
+
+def body(x, style):
+    x = L.stem(x, STEM, style=style)
+    for stage, widths in FIGURE_5.items():
+        x = L.inception_block(x, bn_inception_module(*widths),
+                              name=f"inception_{stage}", style=style)
+    return x, {}
+
+
+def BNInception(include_top=True, weights=None, input_tensor=None,
+                input_shape=None, pooling=None, classes=1000,
+                classifier_activation="softmax", name=None, *,
+                width_multiplier=1.0, dropout_rate=None):
+    """Instantiates BN-Inception (Batch Normalization paper, Figure 5).
+
+    Arguments as ``keras.applications.InceptionV3``, plus
+    ``width_multiplier`` and ``dropout_rate`` (default 0: the paper removed
+    dropout).
+
+    Example:
+        >>> import keras_inception
+        >>> model = keras_inception.BNInception(weights=None)
+        >>> model.get_layer("inception_4e").output.shape
+        (None, 7, 7, 1056)
+    """
+    return build_model(INFO, body, include_top=include_top, weights=weights,
+                       input_tensor=input_tensor, input_shape=input_shape,
+                       pooling=pooling, classes=classes,
+                       classifier_activation=classifier_activation, name=name,
+                       width_multiplier=width_multiplier,
+                       dropout_rate=dropout_rate,
+                       style=dict(bn_scale=True, bn_epsilon=1e-5,
+                                  conv_bias=True))
+
+
+def preprocess_input(x, data_format=None):
+    """Caffe preprocessing (BGR, ImageNet means subtracted, 0-255 scale), as
+    the Caffe BN-Inception model was trained."""
+    return _preprocess(x, data_format=data_format, mode=INFO.preprocessing)

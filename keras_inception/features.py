@@ -1,0 +1,106 @@
+"""Multi-scale feature extraction for detection and segmentation backbones.
+
+Every generation records its endpoints at strides 4, 8, 16 and 32 in its
+registry entry (TF-slim's ``end_points``, timm's ``feature_info``), so a
+backbone is one call rather than ``get_layer`` archaeology. Because the
+stems use 'valid' convolutions and pools, maps are within a couple of pixels
+of ``input_size / stride`` (299 -> 71, 35, 17, 8), as in TF-slim and timm.
+"""
+
+from __future__ import annotations
+
+import keras
+
+from keras_inception import inception_resnet_v2, registry
+
+STRIDES = (4, 8, 16, 32)
+
+
+def _endpoints(info, kwargs):
+    if info.name == "inception_resnet_v2":
+        return inception_resnet_v2.endpoints(kwargs.get("variant",
+                                                        "released"))
+    return info.endpoints
+
+
+def _candidates():
+    for name in registry.list_models():
+        info = registry.get_model_info(name)
+        yield info.endpoints
+        if name == "inception_resnet_v2":
+            yield inception_resnet_v2.endpoints("paper")
+
+
+def _unwrap(model):
+    """A model built with ``input_tensor`` holds the network as one layer."""
+    inner = [layer for layer in model.layers
+             if isinstance(layer, keras.Model)]
+    if len(inner) == 1 and len(model.layers) <= 2:
+        return inner[0]
+    return model
+
+
+def _endpoints_of_model(model):
+    """The endpoints of a model built by this package: of every known
+    endpoint set present in the model, the deepest one (Inception-ResNet-v2
+    also contains Inception-ResNet-v1's block names)."""
+    position = {layer.name: i for i, layer in enumerate(model.layers)}
+    found = [eps for eps in _candidates() if all(e in position for e in eps)]
+    if not found:
+        raise ValueError("`name_or_model` is not a keras_inception model "
+                         "(none of the known endpoint layers were found); "
+                         f"pass a name from {registry.list_models()}.")
+    return max(found, key=lambda eps: sum(position[e] for e in eps))
+
+
+def feature_extractor(name_or_model, input_shape=None, **kwargs):
+    """A model returning the feature maps at strides 4, 8, 16 and 32.
+
+    Args:
+        name_or_model: a registry name (``"inception_v3"``) or a model built
+            by this package (its weights are shared, its head ignored).
+        input_shape: with a name, the input shape (any size from the
+            generation's minimum; ``None`` for any size).
+        **kwargs: with a name, more builder arguments (``weights``,
+            ``width_multiplier``, ``variant``, ...).
+
+    Returns:
+        A ``keras.Model`` whose output is a dict ``{endpoint name: map}``
+        ordered by stride; ``feature_info(model)`` lists names, strides and
+        channels.
+
+    Example:
+        >>> import keras_inception
+        >>> fx = keras_inception.feature_extractor("inception_v3",
+        ...                                        input_shape=(299, 299, 3))
+        >>> [tuple(t.shape[1:]) for t in fx.output.values()]
+        [(71, 71, 192), (35, 35, 288), (17, 17, 768), (8, 8, 2048)]
+    """
+    if isinstance(name_or_model, keras.Model):
+        if input_shape is not None or kwargs:
+            raise ValueError("`input_shape` and builder arguments apply only "
+                             "when `name_or_model` is a name.")
+        model = _unwrap(name_or_model)
+        names = _endpoints_of_model(model)
+    elif isinstance(name_or_model, str):
+        info = registry.get_model_info(name_or_model)
+        for banned in ("include_top", "pooling", "aux_logits"):
+            if banned in kwargs:
+                raise ValueError(f"`{banned}` cannot be set for a feature "
+                                 "extractor (it has no head).")
+        model = registry.get_model(name_or_model, include_top=False,
+                                   input_shape=input_shape, **kwargs)
+        names = _endpoints(info, kwargs)
+    else:
+        raise TypeError("`name_or_model` must be a model name or a "
+                        "keras.Model built by keras_inception; received "
+                        f"{type(name_or_model).__name__}.")
+    outputs = {n: model.get_layer(n).output for n in names}
+    return keras.Model(model.inputs, outputs,
+                       name=f"{model.name}_features")
+
+
+def feature_info(model):
+    """``[{"name", "stride", "channels"}]`` for a feature extractor."""
+    return [{"name": n, "stride": s, "channels": int(t.shape[-1])}
+            for (n, t), s in zip(model.output.items(), STRIDES)]

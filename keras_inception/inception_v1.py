@@ -1,0 +1,140 @@
+"""GoogLeNet / Inception-v1 (Szegedy et al., "Going Deeper with
+Convolutions", CVPR 2015, Table 1 and Figure 3).
+
+``batch_norm=True`` (default) is the batch-normalised GoogLeNet that TF-slim
+(``inception_v1``) and torchvision (``googlenet``) build: every convolution
+is followed by BN, and the local response normalisations are dropped.
+``batch_norm=False`` is the network as published: biased convolutions with
+ReLU and two local response normalisations in the stem.
+
+Both keep the paper's real 5x5 convolutions in the "#5x5" branches (TF-slim
+and torchvision ship a 3x3 there, a known slip of the original port),
+'same' padding everywhere as TF-slim, and the two auxiliary classifiers on
+``inception_4a`` and ``inception_4d`` (Section 5), each weighted 0.3 in the
+paper's loss.
+"""
+
+from keras_inception import layers as L
+from keras_inception.builder import AuxSpec, ModelInfo, build_model
+from keras_inception.imagenet import preprocess_input as _preprocess
+from keras_inception.imagenet import decode_predictions  # noqa: F401
+
+C = L.Conv
+MAXPOOL_S2 = L.Pool("max", 3, 2, "same")
+
+# Table 1, stem rows (conv1 ... max pool to 28x28x192).
+STEM = (
+    ("conv_1a_7x7", C(64, 7, 2)),          # 112x112x64
+    ("maxpool_2a_3x3", MAXPOOL_S2),        # 56x56x64
+    ("conv_2b_1x1", C(64, 1)),             # 56x56x64 (#3x3 reduce)
+    ("conv_2c_3x3", C(192, 3)),            # 56x56x192
+    ("maxpool_3a_3x3", MAXPOOL_S2),        # 28x28x192
+)
+
+# Table 1: #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj.
+TABLE_1 = {
+    "3a": (64, 96, 128, 16, 32, 32),       # 28x28x256
+    "3b": (128, 128, 192, 32, 96, 64),     # 28x28x480
+    "4a": (192, 96, 208, 16, 48, 64),      # 14x14x512
+    "4b": (160, 112, 224, 24, 64, 64),     # 14x14x512
+    "4c": (128, 128, 256, 24, 64, 64),     # 14x14x512
+    "4d": (112, 144, 288, 32, 64, 64),     # 14x14x528
+    "4e": (256, 160, 320, 32, 128, 128),   # 14x14x832
+    "5a": (256, 160, 320, 32, 128, 128),   # 7x7x832
+    "5b": (384, 192, 384, 48, 128, 128),   # 7x7x1024
+}
+# Table 1's max pools between stages (TF-slim pools 2x2 before 5a; the
+# paper's 3x3/2 gives the same 7x7 grid with 'same' padding).
+POOL_BEFORE = {"4a": "maxpool_4a_3x3", "5a": "maxpool_5a_3x3"}
+
+
+def inception_module(n1x1, n3x3red, n3x3, n5x5red, n5x5, pool_proj):
+    """Figure 2(b): 1x1 | 1x1-3x3 | 1x1-5x5 | 3x3 maxpool-1x1."""
+    return ((C(n1x1, 1),),
+            (C(n3x3red, 1), C(n3x3, 3)),
+            (C(n5x5red, 1), C(n5x5, 5)),
+            (L.Pool("max"), C(pool_proj, 1)))
+
+
+# Section 5: 5x5/3 average pool, 1x1x128 conv, FC 1024 + ReLU, 70% dropout.
+AUX_HEAD = dict(conv_filters=128, hidden_units=1024, hidden_dropout=0.7)
+
+INFO = ModelInfo(
+    name="inception_v1",
+    builder="InceptionV1",
+    title="GoogLeNet (Inception-v1)",
+    paper="Szegedy et al., Going Deeper with Convolutions, CVPR 2015 "
+          "(arXiv:1409.4842)",
+    default_size=224,
+    min_size=32,
+    preprocessing="tf",
+    endpoints=("conv_2c_3x3", "inception_3b", "inception_4e", "inception_5b"),
+    default_dropout=0.4,  # Table 1: dropout (40%)
+    aux=(AuxSpec("aux_1", "inception_4a", AUX_HEAD),
+         AuxSpec("aux_2", "inception_4d", AUX_HEAD)),
+    ref_params=7_005_832,
+    ref_gmacs=1.58,
+    ref_source=("torchvision googlenet with the paper's 5x5 branch; paper: "
+                "~6.8M, 1.5 B mult-adds (Table 1's ops column sums to "
+                "1.586 B)"),
+    paper_top1_error=29.0,
+    paper_top5_error=10.07,
+    notes="batch_norm=True (default, TF-slim/torchvision) or False (paper).",
+)
+
+
+def _lrn(x, name, style):
+    return L.LocalResponseNormalization(name=name)(x)
+
+
+def body(x, style):
+    stem = STEM
+    if not style.batch_norm:  # Table 1 / Figure 3: LRN after pool1, conv2
+        stem = (STEM[:2] + (("lrn_2a", _lrn),) + STEM[2:4]
+                + (("lrn_2c", _lrn),) + STEM[4:])
+    x = L.stem(x, stem, style=style)
+    taps = {}
+    for stage, widths in TABLE_1.items():
+        if stage in POOL_BEFORE:
+            x = L.pool(x, MAXPOOL_S2, name=POOL_BEFORE[stage])
+        name = f"inception_{stage}"
+        x = L.inception_block(x, inception_module(*widths), name=name,
+                              style=style)
+        taps[name] = x
+    return x, taps
+
+
+def InceptionV1(include_top=True, weights=None, input_tensor=None,
+                input_shape=None, pooling=None, classes=1000,
+                classifier_activation="softmax", name=None, *,
+                aux_logits=False, batch_norm=True, width_multiplier=1.0,
+                dropout_rate=None):
+    """Instantiates GoogLeNet (Inception-v1).
+
+    Arguments as ``keras.applications.InceptionV3``, plus ``aux_logits``
+    (return ``{"predictions", "aux_1", "aux_2"}``), ``batch_norm`` (``False``
+    for the paper's network with LRN), ``width_multiplier`` and
+    ``dropout_rate`` (default 0.4, Table 1).
+
+    Example:
+        >>> import keras_inception
+        >>> model = keras_inception.InceptionV1(weights=None, aux_logits=True)
+        >>> sorted(model.output)
+        ['aux_1', 'aux_2', 'predictions']
+    """
+    if not isinstance(batch_norm, bool):
+        raise TypeError("`batch_norm` must be True or False; received "
+                        f"{batch_norm!r}.")
+    return build_model(INFO, body, include_top=include_top, weights=weights,
+                       input_tensor=input_tensor, input_shape=input_shape,
+                       pooling=pooling, classes=classes,
+                       classifier_activation=classifier_activation, name=name,
+                       aux_logits=aux_logits,
+                       width_multiplier=width_multiplier,
+                       dropout_rate=dropout_rate,
+                       style=dict(batch_norm=batch_norm))
+
+
+def preprocess_input(x, data_format=None):
+    """Scale 0-255 RGB pixels to [-1, 1] (TF-slim's Inception preprocessing)."""
+    return _preprocess(x, data_format=data_format, mode=INFO.preprocessing)

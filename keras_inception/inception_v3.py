@@ -1,0 +1,143 @@
+"""Inception-v3 (Szegedy et al., "Rethinking the Inception Architecture for
+Computer Vision", CVPR 2016, Table 1 and Figures 5-7, 10).
+
+The network is the one Google released with its checkpoints and that
+keras.applications builds: same layers, same order, same block names
+(``mixed0`` ... ``mixed10``), so ``.weights.h5`` files saved from
+``keras.applications.InceptionV3`` load here unchanged. Where the released
+network departs from the paper's Table 1:
+
+- the 35x35 modules (``mixed0``-``mixed2``) keep a 5x5 branch beside the
+  factorised double 3x3 (Figure 5 shows only the 3x3s), and the first one
+  outputs 256 channels, not 288;
+- there are four 17x17 modules (``mixed4``-``mixed7``), Table 1 lists five;
+- the stem ends at 35x35x192 and the 17x17 grid reduction (``mixed3``) has a
+  plain strided 3x3 branch.
+
+The auxiliary classifier (Section 4, "BN-auxiliary" of Table 3) sits on the
+last 17x17 block, ``mixed7``. See ``inception_v2`` for the Table 1 network.
+"""
+
+from keras_inception import layers as L
+from keras_inception.builder import AuxSpec, ModelInfo, build_model
+from keras_inception.imagenet import preprocess_input as _preprocess
+from keras_inception.imagenet import decode_predictions  # noqa: F401
+
+C, AVG, MAX_S2 = L.Conv, L.AVG, L.MAX_S2
+
+STEM = (
+    ("conv_1a_3x3", C(32, 3, 2, "valid")),
+    ("conv_2a_3x3", C(32, 3, 1, "valid")),
+    ("conv_2b_3x3", C(64, 3)),
+    ("maxpool_3a_3x3", MAX_S2),
+    ("conv_3b_1x1", C(80, 1, 1, "valid")),
+    ("conv_4a_3x3", C(192, 3, 1, "valid")),
+    ("maxpool_5a_3x3", MAX_S2),
+)
+
+
+def block_35(pool_proj):
+    """Figure 5 as released: 1x1 | 1x1-5x5 | 1x1-3x3-3x3 | avgpool-1x1."""
+    return ((C(64, 1),),
+            (C(48, 1), C(64, 5)),
+            (C(64, 1), C(96, 3), C(96, 3)),
+            (AVG, C(pool_proj, 1)))
+
+
+def block_17(n):
+    """Figure 6 with n=7: 1x7/7x1 factorisations, ``n`` inner filters."""
+    return ((C(192, 1),),
+            (C(n, 1), C(n, (1, 7)), C(192, (7, 1))),
+            (C(n, 1), C(n, (7, 1)), C(n, (1, 7)), C(n, (7, 1)),
+             C(192, (1, 7))),
+            (AVG, C(192, 1)))
+
+
+# Figure 7: the expanded filter bank of the 8x8 grid.
+BLOCK_8 = ((C(320, 1),),
+            (C(384, 1), L.split(C(384, (1, 3)), C(384, (3, 1)))),
+            (C(448, 1), C(384, 3), L.split(C(384, (1, 3)), C(384, (3, 1)))),
+            (AVG, C(192, 1)))
+
+BLOCKS = (
+    ("mixed0", block_35(32)),                       # 35x35x256
+    ("mixed1", block_35(64)),                       # 35x35x288
+    ("mixed2", block_35(64)),                       # 35x35x288
+    ("mixed3", ((C(384, 3, 2, "valid"),),            # 17x17x768
+                (C(64, 1), C(96, 3), C(96, 3, 2, "valid")),
+                (MAX_S2,))),
+    ("mixed4", block_17(128)),                      # 17x17x768
+    ("mixed5", block_17(160)),
+    ("mixed6", block_17(160)),
+    ("mixed7", block_17(192)),
+    ("mixed8", ((C(192, 1), C(320, 3, 2, "valid")),  # 8x8x1280
+                (C(192, 1), C(192, (1, 7)), C(192, (7, 1)),
+                 C(192, 3, 2, "valid")),
+                (MAX_S2,))),
+    ("mixed9", BLOCK_8),                            # 8x8x2048
+    ("mixed10", BLOCK_8),                           # 8x8x2048
+)
+
+# Section 4 / torchvision's InceptionAux: pool 5x5/3, 1x1x128, 5x5x768.
+AUX_HEAD = dict(conv_filters=128, conv5x5_filters=768)
+
+INFO = ModelInfo(
+    name="inception_v3",
+    builder="InceptionV3",
+    title="Inception-v3",
+    paper="Szegedy et al., Rethinking the Inception Architecture for "
+          "Computer Vision, CVPR 2016 (arXiv:1512.00567)",
+    default_size=299,
+    min_size=75,
+    preprocessing="tf",
+    endpoints=("conv_4a_3x3", "mixed2", "mixed7", "mixed10"),
+    default_dropout=0.2,  # TF-slim's keep_prob 0.8; the paper gives none
+    aux=(AuxSpec("aux", "mixed7", AUX_HEAD),),
+    ref_params=23_851_784,
+    ref_gmacs=5.71,
+    ref_source="keras.applications; torchvision",
+    paper_top1_error=21.2,
+    paper_top5_error=5.6,
+    notes="Released network (keras.applications / TF-slim layout).",
+)
+
+
+def body(x, style):
+    """The trunk: Table 1 stem, then ``BLOCKS``; returns (output, taps)."""
+    x = L.stem(x, STEM, style=style)
+    taps = {}
+    for name, branches in BLOCKS:
+        x = L.inception_block(x, branches, name=name, style=style)
+        taps[name] = x
+    return x, taps
+
+
+def InceptionV3(include_top=True, weights=None, input_tensor=None,
+                input_shape=None, pooling=None, classes=1000,
+                classifier_activation="softmax", name=None, *,
+                aux_logits=False, width_multiplier=1.0, dropout_rate=None):
+    """Instantiates Inception-v3.
+
+    Same signature and meaning as ``keras.applications.InceptionV3``, plus
+    ``aux_logits`` (return ``{"predictions", "aux"}``), ``width_multiplier``
+    (scales every convolution, TF-slim's ``depth_multiplier``) and
+    ``dropout_rate`` (default 0.2, before the classifier).
+
+    Example:
+        >>> import keras_inception
+        >>> model = keras_inception.InceptionV3(weights=None)
+        >>> model.count_params()
+        23851784
+    """
+    return build_model(INFO, body, include_top=include_top, weights=weights,
+                       input_tensor=input_tensor, input_shape=input_shape,
+                       pooling=pooling, classes=classes,
+                       classifier_activation=classifier_activation, name=name,
+                       aux_logits=aux_logits,
+                       width_multiplier=width_multiplier,
+                       dropout_rate=dropout_rate)
+
+
+def preprocess_input(x, data_format=None):
+    """Scale 0-255 RGB pixels to [-1, 1], as the released weights expect."""
+    return _preprocess(x, data_format=data_format, mode=INFO.preprocessing)

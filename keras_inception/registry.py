@@ -1,0 +1,62 @@
+"""The model registry: names, builders and metadata of every generation."""
+
+from __future__ import annotations
+
+from keras_inception import (bn_inception, inception_resnet_v1,
+                             inception_resnet_v2, inception_v1, inception_v2,
+                             inception_v3, inception_v4)
+
+# In order of publication.
+_MODULES = (inception_v1, bn_inception, inception_v2, inception_v3,
+            inception_v4, inception_resnet_v1, inception_resnet_v2)
+_REGISTRY = {m.INFO.name: (m.INFO, getattr(m, m.INFO.builder))
+             for m in _MODULES}
+_ALIASES = {info.builder.lower(): key for key, (info, _) in _REGISTRY.items()}
+
+
+def list_models():
+    """Registry names of every generation, in order of publication.
+
+    Example:
+        >>> import keras_inception
+        >>> keras_inception.list_models()[:2]
+        ['inception_v1', 'bn_inception']
+    """
+    return list(_REGISTRY)
+
+
+def _resolve(name):
+    if not isinstance(name, str):
+        raise TypeError(f"`name` must be a model name (one of "
+                        f"{list_models()}); received {name!r}.")
+    key = name.strip().lower().replace("-", "_")
+    key = _ALIASES.get(key, key)
+    if key not in _REGISTRY:
+        raise ValueError(f"Unknown model {name!r}; `name` must be one of "
+                         f"{list_models()} (or their builder names, e.g. "
+                         "'InceptionV3').")
+    return key
+
+
+def get_model_info(name):
+    """The :class:`~keras_inception.builder.ModelInfo` of ``name``: default
+    and minimum input size, preprocessing, endpoints, paper figures."""
+    return _REGISTRY[_resolve(name)][0]
+
+
+def get_builder(name):
+    """The builder function of ``name`` (e.g. ``InceptionV3``)."""
+    return _REGISTRY[_resolve(name)][1]
+
+
+def get_model(name, **kwargs):
+    """Build the model registered as ``name`` with the builder's arguments.
+
+    Example:
+        >>> import keras_inception
+        >>> m = keras_inception.get_model("inception_v4", include_top=False,
+        ...                               input_shape=(75, 75, 3))
+        >>> m.output_shape
+        (None, 1, 1, 1536)
+    """
+    return get_builder(name)(**kwargs)
