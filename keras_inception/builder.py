@@ -69,6 +69,8 @@ class ModelInfo:
 
 
 _POOLING = (None, "avg", "max")
+# Larger integers overflow TensorFlow's int32 shapes.
+_MAX_DIM = 2**31 - 1
 
 
 def _check_bool(value, arg):
@@ -87,7 +89,8 @@ def validate_common(info, *, include_top, weights, input_tensor, input_shape,
                     pooling, classes, classifier_activation, name,
                     width_multiplier, dropout_rate, aux_logits):
     """Check every builder argument; raise ``ValueError``/``TypeError``
-    naming the argument and the allowed values."""
+    naming the argument and the allowed values. Returns the input shape
+    (height, width, channels) to build with."""
     _check_bool(include_top, "include_top")
     _check_bool(aux_logits, "aux_logits")
     if aux_logits and not info.aux:
@@ -99,9 +102,9 @@ def validate_common(info, *, include_top, weights, input_tensor, input_shape,
     if isinstance(classes, bool) or not isinstance(classes, numbers.Integral):
         raise TypeError(f"`classes` must be a positive integer; received "
                         f"{classes!r}.")
-    if classes <= 0:
-        raise ValueError(f"`classes` must be a positive integer; received "
-                         f"classes={classes}.")
+    if not 0 < classes <= _MAX_DIM:
+        raise ValueError(f"`classes` must be a positive integer below "
+                         f"2**31; received classes={classes}.")
     if not (pooling is None or isinstance(pooling, str)) or \
             pooling not in _POOLING:
         raise ValueError(f"`pooling` must be one of None, 'avg', 'max'; "
@@ -149,8 +152,17 @@ def validate_common(info, *, include_top, weights, input_tensor, input_shape,
         raise ValueError("keras_inception builds channels-last models only; "
                          "set keras.config.set_image_data_format("
                          "'channels_last').")
-    resolve_input_shape(info, input_shape=input_shape,
-                        input_tensor=input_tensor, include_top=include_top)
+    shape = resolve_input_shape(info, input_shape=input_shape,
+                                input_tensor=input_tensor,
+                                include_top=include_top)
+    flattening = [a.key for a in info.aux if not a.head.get("conv5x5_filters")]
+    if aux_logits and flattening and None in shape[:2]:
+        raise ValueError(
+            f"`aux_logits=True`: {info.builder}'s auxiliary heads flatten "
+            "a feature map into a dense layer (the paper's design), so "
+            "`input_shape` needs a fixed height and width; received "
+            f"{shape}.")
+    return shape
 
 
 def _check_dim(value, arg, info, index):
@@ -163,6 +175,9 @@ def _check_dim(value, arg, info, index):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"`{arg}` {label} must be an integer or None; "
                         f"received {value!r}.")
+    if value > _MAX_DIM:
+        raise ValueError(f"`{arg}` {label} must be below 2**31; received "
+                         f"{value}.")
     if index == 2 and value < 1:
         raise ValueError(f"`{arg}` channels must be >= 1; received {value}.")
     if index < 2 and value < info.min_size:
@@ -190,8 +205,7 @@ def resolve_input_shape(info, *, input_shape, input_tensor, include_top):
         for i, v in enumerate(tensor_shape):
             _check_dim(v, "input_tensor", info, i)
     if input_shape is not None:
-        if isinstance(input_shape, (str, bytes)) or not hasattr(
-                input_shape, "__len__"):
+        if not isinstance(input_shape, (tuple, list)):
             raise TypeError("`input_shape` must be a tuple (height, width, "
                             f"channels); received {input_shape!r}.")
         input_shape = tuple(input_shape)
@@ -219,24 +233,24 @@ def build_model(info: ModelInfo, body: Callable, *, include_top=True,
                 pooling=None, classes=1000, classifier_activation="softmax",
                 name=None, width_multiplier=1.0, dropout_rate=None,
                 aux_logits=False, style: Optional[dict] = None,
-                min_depth=16, **body_kwargs):
+                min_depth=16, architecture=None, **body_kwargs):
     """Build ``info``'s network with the keras.applications signature.
 
     ``body(x, style, **body_kwargs)`` builds the trunk and returns
     ``(output, taps)``, ``taps`` mapping block names to tensors for the
-    auxiliary heads. The rest is common to all generations.
+    auxiliary heads. The rest is common to all generations. The input layer
+    is named ``{architecture}_input`` (default: the registry name), which is
+    how :func:`keras_inception.feature_extractor` recognises a saved model.
     """
     if dropout_rate is None:
         dropout_rate = info.default_dropout
-    validate_common(info, include_top=include_top, weights=weights,
-                    input_tensor=input_tensor, input_shape=input_shape,
-                    pooling=pooling, classes=classes,
-                    classifier_activation=classifier_activation, name=name,
-                    width_multiplier=width_multiplier,
-                    dropout_rate=dropout_rate, aux_logits=aux_logits)
-    shape = resolve_input_shape(info, input_shape=input_shape,
-                                input_tensor=input_tensor,
-                                include_top=include_top)
+    shape = validate_common(
+        info, include_top=include_top, weights=weights,
+        input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
+        classes=classes, classifier_activation=classifier_activation,
+        name=name, width_multiplier=width_multiplier,
+        dropout_rate=dropout_rate, aux_logits=aux_logits)
+    classes = int(classes)
     # The default name is made unique the way Keras names layers, so two
     # instances can sit side by side in one model (keras-team/keras#7412);
     # architecture and layer names never depend on it.
@@ -246,7 +260,8 @@ def build_model(info: ModelInfo, body: Callable, *, include_top=True,
 
     net_style = L.Style(width_multiplier=float(width_multiplier),
                         min_depth=min_depth, **(style or {}))
-    inputs = layers.Input(shape=shape, name="input_layer")
+    inputs = layers.Input(shape=shape,
+                          name=f"{architecture or info.name}_input")
     x, taps = body(inputs, net_style, **body_kwargs)
     outputs = L.classifier_head(x, include_top=include_top, pooling=pooling,
                                 classes=classes,

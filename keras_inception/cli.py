@@ -29,8 +29,13 @@ def cmd_summary(args):
     from keras_inception import registry
     from keras_inception.plotting import plot_architecture
 
+    if args.plot and not args.plot.lower().endswith(".png"):
+        raise ValueError(f"--plot must name a .png file; received "
+                         f"{args.plot!r}.")
+    if args.dpi <= 0:
+        raise ValueError(f"--dpi must be positive; received {args.dpi}.")
     kwargs = {}
-    if args.input_size:
+    if args.input_size is not None:
         kwargs["input_shape"] = (args.input_size, args.input_size, 3)
     if args.width_multiplier != 1.0:
         kwargs["width_multiplier"] = args.width_multiplier

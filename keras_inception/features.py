@@ -23,14 +23,6 @@ def _endpoints(info, kwargs):
     return info.endpoints
 
 
-def _candidates():
-    for name in registry.list_models():
-        info = registry.get_model_info(name)
-        yield info.endpoints
-        if name == "inception_resnet_v2":
-            yield inception_resnet_v2.endpoints("paper")
-
-
 def _unwrap(model):
     """A model built with ``input_tensor`` holds the network as one layer."""
     inner = [layer for layer in model.layers
@@ -41,16 +33,18 @@ def _unwrap(model):
 
 
 def _endpoints_of_model(model):
-    """The endpoints of a model built by this package: of every known
-    endpoint set present in the model, the deepest one (Inception-ResNet-v2
-    also contains Inception-ResNet-v1's block names)."""
-    position = {layer.name: i for i, layer in enumerate(model.layers)}
-    found = [eps for eps in _candidates() if all(e in position for e in eps)]
-    if not found:
-        raise ValueError("`name_or_model` is not a keras_inception model "
-                         "(none of the known endpoint layers were found); "
-                         f"pass a name from {registry.list_models()}.")
-    return max(found, key=lambda eps: sum(position[e] for e in eps))
+    """Endpoints of a model built by this package, recognised by the name
+    of its input layer (``{architecture}_input``, set by the builders)."""
+    first = model.layers[0].name if model.layers else ""
+    arch = first[: -len("_input")] if first.endswith("_input") else None
+    if arch == "inception_resnet_v2_paper":
+        return inception_resnet_v2.endpoints("paper")
+    if arch in registry.list_models():
+        return registry.get_model_info(arch).endpoints
+    raise ValueError("`name_or_model` is not a model built by "
+                     "keras_inception (its input layer is named "
+                     f"{first!r}, not '<model name>_input'); pass a name "
+                     f"from {registry.list_models()} instead.")
 
 
 def feature_extractor(name_or_model, input_shape=None, **kwargs):

@@ -75,6 +75,8 @@ PAPER = dict(
 )
 
 VARIANTS = {"released": RELEASED, "paper": PAPER}
+ARCHITECTURES = {"released": "inception_resnet_v2",
+                 "paper": "inception_resnet_v2_paper"}
 
 INFO = ModelInfo(
     name="inception_resnet_v2",
@@ -152,7 +154,7 @@ def InceptionResNetV2(include_top=True, weights=None, input_tensor=None,
         >>> keras_inception.InceptionResNetV2(weights=None).count_params()
         55873736
     """
-    if variant not in VARIANTS:
+    if not isinstance(variant, str) or variant not in VARIANTS:
         raise ValueError(f"`variant` must be one of {sorted(VARIANTS)}; "
                          f"received {variant!r}.")
     return build_model(INFO, body, include_top=include_top, weights=weights,
@@ -160,7 +162,8 @@ def InceptionResNetV2(include_top=True, weights=None, input_tensor=None,
                        pooling=pooling, classes=classes,
                        classifier_activation=classifier_activation, name=name,
                        width_multiplier=width_multiplier,
-                       dropout_rate=dropout_rate, variant=variant)
+                       dropout_rate=dropout_rate, variant=variant,
+                       architecture=ARCHITECTURES[variant])
 
 
 def preprocess_input(x, data_format=None):

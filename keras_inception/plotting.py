@@ -41,6 +41,9 @@ def plot_architecture(model, path, *, dpi=72, show_shapes=True):
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".png", dir=directory)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would outlive the rename
     try:
         keras.utils.plot_model(model, to_file=tmp, show_shapes=show_shapes,
                                show_layer_names=True, dpi=dpi)

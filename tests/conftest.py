@@ -1,0 +1,37 @@
+"""Shared fixtures: full-size models are built once per test process."""
+
+import functools
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import pytest  # noqa: E402
+
+import keras_inception  # noqa: E402
+
+# Small settings for tests that only need a working network.
+SMALL = dict(width_multiplier=0.25)
+
+
+def small_size(name):
+    """The smallest input of a generation that tests use (its minimum)."""
+    return keras_inception.get_model_info(name).min_size
+
+
+@functools.lru_cache(maxsize=None)
+def _full_model(name, kwargs_items):
+    return keras_inception.get_model(name, **dict(kwargs_items))
+
+
+@pytest.fixture(scope="session")
+def full_model():
+    """``full_model(name, **kwargs)``: a default-size model, built once."""
+    def get(name, **kwargs):
+        return _full_model(name, tuple(sorted(kwargs.items())))
+    return get
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    keras.utils.set_random_seed(0)

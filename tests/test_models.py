@@ -1,0 +1,392 @@
+"""The model zoo against published figures and keras.applications."""
+
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import keras
+import tensorflow as tf
+
+import keras_inception as ki
+from keras_inception import layers as L
+from tests.conftest import SMALL, small_size
+from tests.reference_figures import (GOOGLENET_TABLE_1_OPS_M,
+                                     PARAMS_AND_MACS, SHARED_FILE_STRINGS,
+                                     STAGE_SHAPES)
+
+ALL = ki.list_models()
+
+
+def run(model, x):
+    """Inference by a direct (eager) call: ``predict`` would XLA-compile the
+    whole graph first, which costs minutes per model on CPU."""
+    out = model(np.asarray(x, "float32"), training=False)
+    if isinstance(out, dict):
+        return {k: keras.ops.convert_to_numpy(v) for k, v in out.items()}
+    return keras.ops.convert_to_numpy(out)
+SHARED_MODELS_MD = os.path.join(os.path.dirname(__file__), "..", "..",
+                                "shared", "reference", "models.md")
+
+
+def _key(case):
+    """Registry name and builder kwargs of a reference-table row."""
+    kwargs = PARAMS_AND_MACS.get(case, ({},))[0]
+    for suffix in ("_paper", "_aux"):
+        if case.endswith(suffix):
+            return case[: -len(suffix)], kwargs
+    return case, kwargs
+
+
+# --------------------------------------------------------------------------
+# Published figures
+# --------------------------------------------------------------------------
+def test_exact_keras_applications_parameter_counts():
+    assert ki.InceptionV3(weights=None).count_params() == 23851784
+    assert ki.InceptionResNetV2(weights=None).count_params() == 55873736
+
+
+@pytest.mark.parametrize("case", sorted(PARAMS_AND_MACS))
+def test_parameters_and_gmacs_within_published_tolerance(case, full_model):
+    _, ref_params, p_tol, ref_gmacs, g_tol = PARAMS_AND_MACS[case]
+    name, kwargs = _key(case)
+    model = full_model(name, **kwargs)
+    if ref_params is not None:
+        params = model.count_params()
+        assert abs(params - ref_params) <= p_tol * ref_params, \
+            (case, params, ref_params)
+    if ref_gmacs is not None:
+        gmacs = ki.count_macs(model) / 1e9
+        assert abs(gmacs - ref_gmacs) <= g_tol * ref_gmacs, \
+            (case, gmacs, ref_gmacs)
+
+
+def test_googlenet_multiply_adds_per_row_match_table_1(full_model):
+    """Every row of Going Deeper's Table 1 'ops' column within 2% (5a: 6%;
+    Table 1's own 5a figure disagrees with its listed widths)."""
+    model = full_model("inception_v1", batch_norm=False)
+    _, per_layer = ki.count_macs(model, per_layer=True)
+    rows = {}
+    for path, macs in per_layer.items():
+        row = re.sub(r"_branch.*|_conv$", "", path)
+        row = "conv_2" if row.startswith("conv_2") else row
+        rows[row] = rows.get(row, 0) + macs
+    assert set(rows) == set(GOOGLENET_TABLE_1_OPS_M)
+    for row, ref in GOOGLENET_TABLE_1_OPS_M.items():
+        tol = 0.06 if row == "inception_5a" else 0.02
+        assert abs(rows[row] / 1e6 - ref) <= max(tol * ref, 0.5), \
+            (row, rows[row] / 1e6, ref)
+    assert abs(sum(rows.values()) / 1e9 - 1.586) <= 0.01 * 1.586
+
+
+@pytest.mark.parametrize("case", sorted(STAGE_SHAPES))
+def test_stage_output_shapes_match_papers_tables(case, full_model):
+    name, kwargs = _key(case)
+    kwargs = {"variant": "paper"} if case.endswith("_paper") else {}
+    model = full_model(name, **kwargs)
+    for layer, shape in STAGE_SHAPES[case].items():
+        assert tuple(model.get_layer(layer).output.shape[1:]) == shape, layer
+
+
+def test_reference_figures_match_shared_file():
+    if not os.path.exists(SHARED_MODELS_MD):
+        pytest.skip("../shared/reference/models.md is not beside this clone")
+    text = open(SHARED_MODELS_MD, encoding="utf-8").read()
+    missing = [s for s in SHARED_FILE_STRINGS if s not in text]
+    assert not missing
+
+
+def test_registry_metadata_is_complete():
+    for name in ALL:
+        info = ki.get_model_info(name)
+        assert info.name == name
+        assert info.min_size <= info.default_size
+        assert info.preprocessing in ("tf", "torch", "caffe")
+        assert len(info.endpoints) == 4
+        assert info.paper_top1_error is not None
+    assert ki.get_model_info("InceptionV3") is ki.get_model_info(
+        "inception_v3")
+    with pytest.raises(ValueError, match="inception_resnet_v2"):
+        ki.get_model("resnet50")
+
+
+# --------------------------------------------------------------------------
+# Interchangeable weights with keras.applications
+# --------------------------------------------------------------------------
+def _randomise_bn_statistics(model, rng):
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.moving_mean.assign(
+                rng.normal(0, 0.1, layer.moving_mean.shape))
+            layer.moving_variance.assign(
+                rng.uniform(0.5, 1.5, layer.moving_variance.shape))
+
+
+@pytest.mark.parametrize("ours,theirs", [
+    (ki.InceptionV3, keras.applications.InceptionV3),
+    (ki.InceptionResNetV2, keras.applications.InceptionResNetV2),
+])
+def test_weights_interchangeable_with_keras_applications(ours, theirs,
+                                                         tmp_path):
+    rng = np.random.default_rng(1)
+    ref = theirs(weights=None, classifier_activation=None)
+    _randomise_bn_statistics(ref, rng)
+    path = str(tmp_path / "ref.weights.h5")
+    ref.save_weights(path)
+    model = ours(weights=path, classifier_activation=None)
+    images = rng.uniform(-1, 1, (2, 299, 299, 3)).astype("float32")
+    expected = run(ref, images)
+    got = run(model, images)
+    assert np.std(expected) > 1e-3  # logits that actually vary
+    assert np.max(np.abs(expected - got)) <= 1e-5
+    # Loading the other way round works too.
+    ours_path = str(tmp_path / "ours.weights.h5")
+    model.save_weights(ours_path)
+    back = theirs(weights=ours_path, classifier_activation=None)
+    assert np.max(np.abs(run(back, images) - expected)) <= 1e-5
+
+
+# --------------------------------------------------------------------------
+# Inputs, heads, width
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ALL)
+def test_any_size_and_channel_count_without_weights(name):
+    size = small_size(name)
+    for shape in [(size, size + 13, 1), (size + 30, size, 4)]:
+        model = ki.get_model(name, include_top=False, input_shape=shape,
+                             pooling="max", **SMALL)
+        out = model(np.zeros((1,) + shape, "float32"))
+        assert out.shape[0] == 1 and len(out.shape) == 2
+    with pytest.raises(ValueError, match=str(size)):
+        ki.get_model(name, include_top=False,
+                     input_shape=(size - 1, size, 3))
+
+
+@pytest.mark.parametrize("name", ["inception_v1", "inception_v2",
+                                  "inception_v3"])
+def test_aux_heads_return_named_dict_and_strip_aux_shares_weights(name):
+    size = small_size(name) + 21
+    model = ki.get_model(name, aux_logits=True, classes=7,
+                         input_shape=(size, size, 3), **SMALL)
+    expected = {"inception_v1": {"predictions", "aux_1", "aux_2"}}.get(
+        name, {"predictions", "aux"})
+    assert set(model.output) == expected
+    weights = {k: 1.0 if k == "predictions" else 0.3 for k in expected}
+    model.compile("sgd", loss={k: "sparse_categorical_crossentropy"
+                               for k in expected}, loss_weights=weights,
+                  run_eagerly=True)  # one step: tracing costs more
+    x = np.random.default_rng(0).uniform(0, 1, (4, size, size, 3))
+    y = np.arange(4) % 7
+    history = model.fit(x, {k: y for k in expected}, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    inference = ki.strip_aux(model)
+    assert inference.output_shape == (None, 7)
+    assert not any(layer.name.startswith("aux") for layer in
+                   inference.layers)
+    np.testing.assert_allclose(run(inference, x),
+                               run(model, x)["predictions"],
+                               atol=1e-6)
+    assert ki.strip_aux(inference) is inference
+
+
+def test_width_multiplier_scales_every_convolution():
+    base = ki.InceptionV3(include_top=False, input_shape=(75, 75, 3))
+    half = ki.InceptionV3(include_top=False, input_shape=(75, 75, 3),
+                          width_multiplier=0.5)
+    convs = [(a, b) for a, b in zip(base.layers, half.layers)
+             if isinstance(a, keras.layers.Conv2D)]
+    assert len(convs) == 94
+    for a, b in convs:
+        assert a.name == b.name
+        assert b.filters == max(round(a.filters * 0.5), 16)
+    style = L.Style(width_multiplier=0.1, min_depth=16)
+    assert style.depth(320) == 32 and style.depth(48) == 16
+    assert style.depth(8) == 8  # never inflated above the paper's width
+
+
+def test_googlenet_paper_variant_has_lrn_and_no_batch_norm():
+    model = ki.InceptionV1(batch_norm=False, input_shape=(64, 64, 3),
+                           include_top=False)
+    kinds = {type(layer).__name__ for layer in model.layers}
+    assert "BatchNormalization" not in kinds
+    assert "LocalResponseNormalization" in kinds
+    assert all(layer.use_bias for layer in model.layers
+               if isinstance(layer, keras.layers.Conv2D))
+
+
+def test_local_response_normalization_matches_tensorflow():
+    x = np.random.default_rng(0).normal(0, 3, (2, 5, 5, 11)).astype(
+        "float32")
+    ours = L.LocalResponseNormalization(depth_radius=2, bias=1.0,
+                                        alpha=1e-2, beta=0.75)(x)
+    ref = tf.nn.local_response_normalization(x, depth_radius=2, bias=1.0,
+                                             alpha=1e-2, beta=0.75)
+    np.testing.assert_allclose(np.asarray(ours), ref.numpy(), rtol=1e-5)
+
+
+def test_residual_scaling_is_applied():
+    """Inception-v4 paper Section 3.3: x + scale * residual."""
+    shortcut = np.ones((1, 2, 2, 3), "float32")
+    residual = np.full((1, 2, 2, 3), 10.0, "float32")
+    out = L.ScaledResidual(0.17)([shortcut, residual])
+    np.testing.assert_allclose(np.asarray(out), 2.7, rtol=1e-6)
+
+
+# --------------------------------------------------------------------------
+# Saving, and two instances in one model
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ALL)
+def test_saves_and_loads_in_safe_mode_with_identical_outputs(name, tmp_path):
+    size = small_size(name) + 11
+    kwargs = {"aux_logits": True} if ki.get_model_info(name).aux else {}
+    model = ki.get_model(name, input_shape=(size, size, 3), classes=5,
+                         **SMALL, **kwargs)
+    x = np.random.default_rng(0).uniform(-1, 1, (2, size, size, 3))
+    path = str(tmp_path / f"{name}.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    assert not any(isinstance(layer, keras.layers.Lambda)
+                   for layer in loaded.layers)
+    a, b = run(model, x), run(loaded, x)
+    for key in (a if isinstance(a, dict) else {"y": None}):
+        pa = a[key] if isinstance(a, dict) else a
+        pb = b[key] if isinstance(b, dict) else b
+        np.testing.assert_array_equal(pa, pb)
+
+
+def test_paper_variants_save_and_load(tmp_path):
+    for model in (ki.InceptionV1(batch_norm=False, input_shape=(40, 40, 3),
+                                 **SMALL),
+                  ki.InceptionResNetV2(variant="paper", classes=3,
+                                       input_shape=(75, 75, 3), **SMALL)):
+        path = str(tmp_path / f"{model.name}.keras")
+        model.save(path)
+        loaded = keras.saving.load_model(path)
+        x = np.random.default_rng(0).uniform(-1, 1,
+                                             (1,) + model.input_shape[1:])
+        np.testing.assert_array_equal(run(model, x), run(loaded, x))
+
+
+@pytest.mark.parametrize("via_input_tensor", [False, True])
+def test_two_instances_in_one_model_train_save_and_load(via_input_tensor,
+                                                        tmp_path):
+    """keras-team/keras#7412: two towers of one generation in one model."""
+    shape = (32, 32, 3)
+    left, right = keras.Input(shape), keras.Input(shape)
+    if via_input_tensor:
+        towers = [ki.InceptionV1(include_top=False, pooling="avg",
+                                 input_tensor=t, **SMALL)
+                  for t in (left, right)]
+        feats = [t.output for t in towers]
+    else:
+        towers = [ki.InceptionV1(include_top=False, pooling="avg",
+                                 input_shape=shape, **SMALL)
+                  for _ in range(2)]
+        feats = [towers[0](left), towers[1](right)]
+    assert towers[0].name != towers[1].name
+    out = keras.layers.Dense(1, activation="sigmoid")(
+        keras.layers.Concatenate()(feats))
+    siamese = keras.Model([left, right], out)
+    siamese.compile("adam", "binary_crossentropy", run_eagerly=True)
+    rng = np.random.default_rng(0)
+    xa, xb = rng.uniform(-1, 1, (2, 4) + shape)
+    siamese.fit([xa, xb], np.array([0, 1, 0, 1]), epochs=1, verbose=0)
+    path = str(tmp_path / "siamese.keras")
+    siamese.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(loaded([xa, xb], training=False)),
+        keras.ops.convert_to_numpy(siamese([xa, xb], training=False)),
+        atol=1e-6)
+
+
+# --------------------------------------------------------------------------
+# Feature extraction
+# --------------------------------------------------------------------------
+EXPECTED_FEATURE_CHANNELS = {
+    "inception_v1": (192, 480, 832, 1024),
+    "bn_inception": (192, 320, 608, 1024),
+    "inception_v2": (80, 288, 768, 2048),
+    "inception_v3": (192, 288, 768, 2048),
+    "inception_v4": (192, 384, 1024, 1536),
+    "inception_resnet_v1": (192, 256, 896, 1792),
+    "inception_resnet_v2": (192, 320, 1088, 1536),
+}
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_feature_extractor_strides_4_8_16_32(name, full_model):
+    size = ki.get_model_info(name).default_size
+    fx = ki.feature_extractor(full_model(name))
+    info = ki.feature_info(fx)
+    assert [i["stride"] for i in info] == [4, 8, 16, 32]
+    assert tuple(i["channels"] for i in info) == \
+        EXPECTED_FEATURE_CHANNELS[name]
+    for i, tensor in zip(info, fx.output.values()):
+        # 'valid' stems lose a pixel or two: 299 -> 71, 35, 17, 8.
+        assert size / i["stride"] - 4 <= tensor.shape[1] <= size / i["stride"]
+    # By name, at another size and width, the maps follow.
+    small = ki.feature_extractor(name, input_shape=(96, 96, 3), **SMALL)
+    maps = small(np.zeros((1, 96, 96, 3), "float32"))
+    sizes = [m.shape[1] for m in maps.values()]
+    assert sizes == sorted(sizes, reverse=True) and len(sizes) == 4
+
+
+def test_feature_extractor_paper_variant_and_errors():
+    fx = ki.feature_extractor("inception_resnet_v2", variant="paper",
+                              input_shape=(299, 299, 3), **SMALL)
+    assert list(fx.output) == ["mixed_4a", "block35_5", "block17_10",
+                               "block8_6"]
+    with pytest.raises(ValueError, match="include_top"):
+        ki.feature_extractor("inception_v3", include_top=True)
+    with pytest.raises(TypeError, match="name_or_model"):
+        ki.feature_extractor(42)
+    plain = keras.Sequential([keras.Input((8, 8, 3)),
+                              keras.layers.Conv2D(2, 3)])
+    with pytest.raises(ValueError, match="keras_inception"):
+        ki.feature_extractor(plain)
+
+
+# --------------------------------------------------------------------------
+# Backend independence
+# --------------------------------------------------------------------------
+JAX_SCRIPT = """
+import numpy as np, keras, keras_inception as ki
+assert keras.backend.backend() == "jax"
+for name in ki.list_models():
+    size = ki.get_model_info(name).min_size
+    kw = {"aux_logits": True} if ki.get_model_info(name).aux else {}
+    m = ki.get_model(name, input_shape=(size, size, 3), classes=4,
+                     width_multiplier=0.25, **kw)
+    out = m(np.ones((1, size, size, 3), "float32"), training=False)
+    out = out["predictions"] if isinstance(out, dict) else out
+    assert out.shape == (1, 4), out.shape
+    np.testing.assert_allclose(np.asarray(out).sum(), 1.0, rtol=1e-4)
+m = ki.InceptionV1(batch_norm=False, input_shape=(32, 32, 3),
+                   width_multiplier=0.25)
+m(np.ones((1, 32, 32, 3), "float32"))
+print("JAX OK")
+"""
+
+
+def test_every_generation_builds_and_runs_on_the_jax_backend():
+    pytest.importorskip("jax")
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    proc = subprocess.run([sys.executable, "-c", JAX_SCRIPT], env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "JAX OK" in proc.stdout
+
+
+def test_models_use_no_tensorflow_ops():
+    """Only keras.layers / keras.ops in model code (STYLE.md)."""
+    package = os.path.dirname(ki.__file__)
+    for module in ("layers", "builder", "inception_v1", "bn_inception",
+                   "inception_v2", "inception_v3", "inception_v4",
+                   "inception_resnet_v1", "inception_resnet_v2"):
+        source = open(os.path.join(package, f"{module}.py")).read()
+        assert "import tensorflow" not in source, module
+        assert "tf." not in re.sub(r"#.*|\"\"\"[\s\S]*?\"\"\"", "",
+                                   source), module
