@@ -13,8 +13,7 @@ different network of the Rethinking paper.
 """
 
 from keras_inception import layers as L
-from keras_inception.builder import ModelInfo, build_model
-from keras_inception.imagenet import preprocess_input as _preprocess
+from keras_inception.builder import ModelInfo, build_model, preprocessor
 from keras_inception.imagenet import decode_predictions  # noqa: F401
 
 C = L.Conv
@@ -111,7 +110,4 @@ def BNInception(include_top=True, weights=None, input_tensor=None,
                                   conv_bias=True))
 
 
-def preprocess_input(x, data_format=None):
-    """Caffe preprocessing (BGR, ImageNet means subtracted, 0-255 scale), as
-    the Caffe BN-Inception model was trained."""
-    return _preprocess(x, data_format=data_format, mode=INFO.preprocessing)
+preprocess_input = preprocessor(INFO)

@@ -20,6 +20,15 @@ from keras import layers
 
 from keras_inception import layers as L
 from keras_inception._weights import load_weights
+from keras_inception.imagenet import preprocess_input as _preprocess
+
+_PREPROCESSING = {
+    "tf": "scale 0-255 RGB pixels to [-1, 1] (TF-slim's Inception "
+          "preprocessing, which the released TensorFlow weights expect)",
+    "caffe": "convert RGB to BGR and subtract the ImageNet channel means, "
+             "keeping the 0-255 scale (Caffe preprocessing)",
+    "torch": "scale to [0, 1] and normalise by the ImageNet mean and std",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -286,6 +295,19 @@ def build_model(info: ModelInfo, body: Callable, *, include_top=True,
                             model(input_tensor), name=name)
     return model
 
+
+
+def preprocessor(info):
+    """The ``preprocess_input(x, data_format=None)`` of one generation."""
+    def preprocess_input(x, data_format=None):
+        return _preprocess(x, data_format=data_format,
+                           mode=info.preprocessing)
+    preprocess_input.__doc__ = (
+        f"Preprocess images for {info.title}: "
+        f"{_PREPROCESSING[info.preprocessing]}.\n\n"
+        "Args:\n    x: float or integer images, channels last.\n"
+        "    data_format: None or 'channels_last'.\n")
+    return preprocess_input
 
 
 def strip_aux(model):

@@ -12,12 +12,11 @@ follow the five Inception-ResNet-C blocks with a sixth, unscaled and without
 ReLU, as the released Inception-ResNet-v2 ends.
 """
 
+from keras_inception import inception_v4
 from keras_inception import layers as L
-from keras_inception.builder import ModelInfo, build_model
-from keras_inception.imagenet import preprocess_input as _preprocess
+from keras_inception.builder import ModelInfo, build_model, preprocessor
 from keras_inception.imagenet import decode_predictions  # noqa: F401
 from keras_inception.inception_resnet_v2 import residual_stages
-from keras_inception.inception_v4 import reduction_a
 
 C, MAX_S2 = L.Conv, L.MAX_S2
 
@@ -38,7 +37,8 @@ SPEC = dict(
     block35=((C(32, 1),),                                    # Figure 10
              (C(32, 1), C(32, 3)),
              (C(32, 1), C(32, 3), C(32, 3))),
-    reduction_a=reduction_a(k=192, l=192, m=256, n=384),    # 17x17x896
+    # Reduction-A, Table 1's k, l, m, n for Inception-ResNet-v1: 17x17x896.
+    reduction_a=inception_v4.reduction_a(k=192, l=192, m=256, n=384),
     block17=((C(128, 1),),                                   # Figure 11
              (C(128, 1), C(128, (1, 7)), C(128, (7, 1)))),
     reduction_b=((MAX_S2,),                                  # Figure 12
@@ -53,8 +53,7 @@ INFO = ModelInfo(
     name="inception_resnet_v1",
     builder="InceptionResNetV1",
     title="Inception-ResNet-v1",
-    paper="Szegedy et al., Inception-v4, Inception-ResNet and the Impact of "
-          "Residual Connections on Learning, AAAI 2017 (arXiv:1602.07261)",
+    paper=inception_v4.PAPER,
     default_size=299,
     min_size=75,
     preprocessing="tf",
@@ -96,6 +95,4 @@ def InceptionResNetV1(include_top=True, weights=None, input_tensor=None,
                        dropout_rate=dropout_rate)
 
 
-def preprocess_input(x, data_format=None):
-    """Scale 0-255 RGB pixels to [-1, 1] (TF-slim's Inception preprocessing)."""
-    return _preprocess(x, data_format=data_format, mode=INFO.preprocessing)
+preprocess_input = preprocessor(INFO)

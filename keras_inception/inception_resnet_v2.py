@@ -27,8 +27,7 @@ Inception-ResNet-C blocks with one unscaled block without ReLU.
 
 from keras_inception import layers as L
 from keras_inception import inception_v3, inception_v4
-from keras_inception.builder import ModelInfo, build_model
-from keras_inception.imagenet import preprocess_input as _preprocess
+from keras_inception.builder import ModelInfo, build_model, preprocessor
 from keras_inception.imagenet import decode_predictions  # noqa: F401
 
 C, AVG, MAX_S2 = L.Conv, L.AVG, L.MAX_S2
@@ -82,8 +81,7 @@ INFO = ModelInfo(
     name="inception_resnet_v2",
     builder="InceptionResNetV2",
     title="Inception-ResNet-v2",
-    paper="Szegedy et al., Inception-v4, Inception-ResNet and the Impact of "
-          "Residual Connections on Learning, AAAI 2017 (arXiv:1602.07261)",
+    paper=inception_v4.PAPER,
     default_size=299,
     min_size=75,
     preprocessing="tf",
@@ -166,6 +164,4 @@ def InceptionResNetV2(include_top=True, weights=None, input_tensor=None,
                        architecture=ARCHITECTURES[variant])
 
 
-def preprocess_input(x, data_format=None):
-    """Scale 0-255 RGB pixels to [-1, 1], as the released weights expect."""
-    return _preprocess(x, data_format=data_format, mode=INFO.preprocessing)
+preprocess_input = preprocessor(INFO)

@@ -15,8 +15,8 @@ paper's loss.
 """
 
 from keras_inception import layers as L
-from keras_inception.builder import AuxSpec, ModelInfo, build_model
-from keras_inception.imagenet import preprocess_input as _preprocess
+from keras_inception.builder import (AuxSpec, ModelInfo, build_model,
+                                     preprocessor)
 from keras_inception.imagenet import decode_predictions  # noqa: F401
 
 C = L.Conv
@@ -135,6 +135,4 @@ def InceptionV1(include_top=True, weights=None, input_tensor=None,
                        style=dict(batch_norm=batch_norm))
 
 
-def preprocess_input(x, data_format=None):
-    """Scale 0-255 RGB pixels to [-1, 1] (TF-slim's Inception preprocessing)."""
-    return _preprocess(x, data_format=data_format, mode=INFO.preprocessing)
+preprocess_input = preprocessor(INFO)

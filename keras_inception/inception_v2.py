@@ -28,8 +28,8 @@ Inception-v3 also changed the layout. In this package:
 
 from keras_inception import layers as L
 from keras_inception import inception_v3
-from keras_inception.builder import AuxSpec, ModelInfo, build_model
-from keras_inception.imagenet import preprocess_input as _preprocess
+from keras_inception.builder import (AuxSpec, ModelInfo, build_model,
+                                     preprocessor)
 from keras_inception.imagenet import decode_predictions  # noqa: F401
 
 C, AVG, MAX_S2 = L.Conv, L.AVG, L.MAX_S2
@@ -79,8 +79,7 @@ INFO = ModelInfo(
     name="inception_v2",
     builder="InceptionV2",
     title="Inception-v2 (Rethinking, Table 1)",
-    paper="Szegedy et al., Rethinking the Inception Architecture for "
-          "Computer Vision, CVPR 2016 (arXiv:1512.00567), Table 1",
+    paper=inception_v3.PAPER + ", Table 1",
     default_size=299,
     min_size=75,
     preprocessing="tf",
@@ -130,6 +129,4 @@ def InceptionV2(include_top=True, weights=None, input_tensor=None,
                        dropout_rate=dropout_rate)
 
 
-def preprocess_input(x, data_format=None):
-    """Scale 0-255 RGB pixels to [-1, 1] (TF-slim's Inception preprocessing)."""
-    return _preprocess(x, data_format=data_format, mode=INFO.preprocessing)
+preprocess_input = preprocessor(INFO)

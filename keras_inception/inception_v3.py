@@ -19,11 +19,14 @@ last 17x17 block, ``mixed7``. See ``inception_v2`` for the Table 1 network.
 """
 
 from keras_inception import layers as L
-from keras_inception.builder import AuxSpec, ModelInfo, build_model
-from keras_inception.imagenet import preprocess_input as _preprocess
+from keras_inception.builder import (AuxSpec, ModelInfo, build_model,
+                                     preprocessor)
 from keras_inception.imagenet import decode_predictions  # noqa: F401
 
 C, AVG, MAX_S2 = L.Conv, L.AVG, L.MAX_S2
+
+PAPER = ("Szegedy et al., Rethinking the Inception Architecture for Computer "
+         "Vision, CVPR 2016 (arXiv:1512.00567)")
 
 STEM = (
     ("conv_1a_3x3", C(32, 3, 2, "valid")),
@@ -85,8 +88,7 @@ INFO = ModelInfo(
     name="inception_v3",
     builder="InceptionV3",
     title="Inception-v3",
-    paper="Szegedy et al., Rethinking the Inception Architecture for "
-          "Computer Vision, CVPR 2016 (arXiv:1512.00567)",
+    paper=PAPER,
     default_size=299,
     min_size=75,
     preprocessing="tf",
@@ -138,6 +140,4 @@ def InceptionV3(include_top=True, weights=None, input_tensor=None,
                        dropout_rate=dropout_rate)
 
 
-def preprocess_input(x, data_format=None):
-    """Scale 0-255 RGB pixels to [-1, 1], as the released weights expect."""
-    return _preprocess(x, data_format=data_format, mode=INFO.preprocessing)
+preprocess_input = preprocessor(INFO)

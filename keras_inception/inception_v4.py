@@ -9,11 +9,13 @@ the released network.
 """
 
 from keras_inception import layers as L
-from keras_inception.builder import ModelInfo, build_model
-from keras_inception.imagenet import preprocess_input as _preprocess
+from keras_inception.builder import ModelInfo, build_model, preprocessor
 from keras_inception.imagenet import decode_predictions  # noqa: F401
 
 C, AVG, MAX_S2 = L.Conv, L.AVG, L.MAX_S2
+
+PAPER = ("Szegedy et al., Inception-v4, Inception-ResNet and the Impact of "
+         "Residual Connections on Learning, AAAI 2017 (arXiv:1602.07261)")
 
 # Figure 3: the stem shared by Inception-v4 and Inception-ResNet-v2.
 STEM = (
@@ -34,7 +36,7 @@ INCEPTION_A = ((C(96, 1),),
                (AVG, C(96, 1)))
 
 
-def reduction_a(k, l, m, n):
+def reduction_a(k, l, m, n):  # noqa: E741 - the paper's Table 1 names
     """Figure 7: 35x35 -> 17x17, with the filter counts of Table 1."""
     return ((C(n, 3, 2, "valid"),),
             (C(k, 1), C(l, 3), C(m, 3, 2, "valid")),
@@ -74,8 +76,7 @@ INFO = ModelInfo(
     name="inception_v4",
     builder="InceptionV4",
     title="Inception-v4",
-    paper="Szegedy et al., Inception-v4, Inception-ResNet and the Impact of "
-          "Residual Connections on Learning, AAAI 2017 (arXiv:1602.07261)",
+    paper=PAPER,
     default_size=299,
     min_size=75,
     preprocessing="tf",
@@ -120,6 +121,4 @@ def InceptionV4(include_top=True, weights=None, input_tensor=None,
                        dropout_rate=dropout_rate)
 
 
-def preprocess_input(x, data_format=None):
-    """Scale 0-255 RGB pixels to [-1, 1] (TF-slim's Inception preprocessing)."""
-    return _preprocess(x, data_format=data_format, mode=INFO.preprocessing)
+preprocess_input = preprocessor(INFO)

@@ -229,7 +229,8 @@ def conv_bn(x, filters, kernel_size, *, name, style, strides=1,
 
 def pool(x, spec: Pool, *, name):
     """A pooling layer from a :class:`Pool` spec."""
-    cls = layers.AveragePooling2D if spec.kind == "avg" else layers.MaxPooling2D
+    cls = (layers.AveragePooling2D if spec.kind == "avg"
+           else layers.MaxPooling2D)
     return cls(spec.pool_size, strides=spec.strides, padding=spec.padding,
                name=name)(x)
 
