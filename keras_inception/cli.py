@@ -38,7 +38,11 @@ def cmd_summary(args):
     if args.width_multiplier != 1.0:
         kwargs["width_multiplier"] = args.width_multiplier
     model = registry.get_model(args.name, **kwargs)
-    model.summary(line_length=120)
+    if not sys.stdout.isatty():
+        # Keras renders through rich, which assumes 80 columns when piped
+        # and cut the parameter and connection columns off.
+        os.environ.setdefault("COLUMNS", "160")
+    model.summary(line_length=160)
     if args.plot:
         path = plot_architecture(model, args.plot, dpi=args.dpi)
         print(f"architecture diagram written to {path}")
