@@ -87,7 +87,9 @@ def _check_bool(value, arg):
         raise TypeError(f"`{arg}` must be True or False; received {value!r}.")
 
 
-def _check_number(value, arg):
+def check_number(value, arg):
+    """Raise TypeError/ValueError naming ``arg`` unless ``value`` is a
+    finite real number (bools are not numbers here)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"`{arg}` must be a number; received {value!r}.")
     if not math.isfinite(value):
@@ -118,11 +120,11 @@ def validate_common(info, *, include_top, weights, input_tensor, input_shape,
             pooling not in _POOLING:
         raise ValueError(f"`pooling` must be one of None, 'avg', 'max'; "
                          f"received {pooling!r}.")
-    _check_number(width_multiplier, "width_multiplier")
+    check_number(width_multiplier, "width_multiplier")
     if width_multiplier <= 0:
         raise ValueError(f"`width_multiplier` must be > 0; received "
                          f"{width_multiplier}.")
-    _check_number(dropout_rate, "dropout_rate")
+    check_number(dropout_rate, "dropout_rate")
     if not 0 <= dropout_rate < 1:
         raise ValueError(f"`dropout_rate` must be in [0, 1); received "
                          f"{dropout_rate}.")

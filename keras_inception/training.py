@@ -1,0 +1,627 @@
+"""Compile recipes of the Inception papers: optimizer, schedule and losses.
+
+Each recipe is a frozen :class:`Recipe` in :data:`RECIPES` whose numbers
+cite their source. :func:`compile_for_training` compiles a model built by
+this package with one of them: the optimizer and learning-rate schedule
+(Keras's own), sparse categorical cross-entropy on every output, the
+auxiliary classifiers weighted as the papers weight them, and top-1/top-5
+accuracy on ``predictions``.
+
+Sources:
+    * Going Deeper (Szegedy et al., 2014), GoogLeNet: Section 5 (auxiliary
+      classifiers), Section 6 (training methodology).
+    * Batch Normalization (Ioffe & Szegedy, 2015), BN-Inception:
+      Sections 4.2.1 and 4.2.2.
+    * Rethinking the Inception Architecture (Szegedy et al., 2015),
+      Inception-v2/v3: Section 7 (label smoothing), Section 8 (training).
+    * Inception-v4, Inception-ResNet (Szegedy et al., 2016): Section 4.
+    * TF-slim's ``train_image_classifier.py`` (tensorflow/models,
+      research/slim), where a paper leaves a number out.
+
+Labels are integer class ids everywhere (sparse). Keras 3.15's
+``SparseCategoricalCrossentropy`` has no ``label_smoothing`` argument, so a
+smoothed recipe uses :class:`SparseCategoricalCrossentropyWithSmoothing`,
+a registered loss that one-hot encodes inside and applies
+``keras.losses.categorical_crossentropy(..., label_smoothing=)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numbers
+from typing import Optional
+
+import keras
+from keras import ops
+
+from keras_inception import registry
+from keras_inception.builder import check_number
+
+_OPTIMIZERS = ("sgd", "rmsprop", "adamw")
+_SCHEDULES = ("exponential", "cosine")
+# Never decayed by the modern recipes' weight decay (timm and most
+# ImageNet recipes leave normalisation parameters and biases undecayed).
+_NO_DECAY = ("gamma", "beta", "bias")
+
+
+def _check_positive(value, arg):
+    check_number(value, arg)
+    if value <= 0:
+        raise ValueError(f"`{arg}` must be > 0; received {value!r}.")
+
+
+def _check_non_negative(value, arg):
+    check_number(value, arg)
+    if value < 0:
+        raise ValueError(f"`{arg}` must be >= 0; received {value!r}.")
+
+
+def _check_in_range(value, arg, low, high, closed=False):
+    check_number(value, arg)
+    if not (low <= value <= high if closed else low <= value < high):
+        bracket = "]" if closed else ")"
+        raise ValueError(f"`{arg}` must be in [{low}, {high}{bracket}; "
+                         f"received {value!r}.")
+
+
+def _check_count(value, arg):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"`{arg}` must be a positive integer; received "
+                        f"{value!r}.")
+    if value <= 0:
+        raise ValueError(f"`{arg}` must be a positive integer (> 0); "
+                         f"received {value!r}.")
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """A training recipe: optimizer, learning-rate schedule and losses.
+
+    Attributes:
+        name: the key in :data:`RECIPES`.
+        optimizer: ``"sgd"``, ``"rmsprop"`` or ``"adamw"``.
+        learning_rate: the initial (or, after warm-up, the peak) rate.
+        schedule: ``"exponential"`` (``keras.optimizers.schedules.
+            ExponentialDecay``, multiplied by ``decay_rate`` every
+            ``decay_epochs``) or ``"cosine"`` (``CosineDecay`` to zero at
+            ``epochs``, after a linear warm-up of ``warmup_epochs``).
+        decay_rate, decay_epochs, staircase: the exponential schedule.
+        warmup_epochs, epochs: the cosine schedule.
+        momentum, nesterov: SGD and RMSProp momentum.
+        rho, epsilon: RMSProp's decay and epsilon (Keras adds epsilon under
+            the square root, as TensorFlow 1's ``RMSPropOptimizer`` that the
+            papers used did, so 1.0 means the same here); ``epsilon`` is
+            AdamW's too, and ``None`` keeps the Keras default.
+        weight_decay: decoupled weight decay of the Keras optimizer, or
+            ``None``. The papers give none (TF-slim regularised kernels with
+            L2 instead, which these models do not carry).
+        global_clipnorm: clip gradients to this global norm, or ``None``.
+        label_smoothing: the smoothing of the targets (Rethinking, Sec. 7).
+        aux_weight: the loss weight of each auxiliary classifier.
+        source: where the numbers come from.
+    """
+
+    name: str
+    optimizer: str
+    learning_rate: float
+    schedule: str = "exponential"
+    decay_rate: float = 1.0
+    decay_epochs: float = 1.0
+    staircase: bool = True
+    warmup_epochs: float = 0.0
+    epochs: Optional[int] = None
+    momentum: float = 0.0
+    nesterov: bool = False
+    rho: float = 0.9
+    epsilon: Optional[float] = None
+    weight_decay: Optional[float] = None
+    global_clipnorm: Optional[float] = None
+    label_smoothing: float = 0.0
+    aux_weight: float = 0.0
+    source: str = ""
+
+    def __post_init__(self):
+        if self.optimizer not in _OPTIMIZERS:
+            raise ValueError(f"`optimizer` must be one of {_OPTIMIZERS}; "
+                             f"received {self.optimizer!r}.")
+        if self.schedule not in _SCHEDULES:
+            raise ValueError(f"`schedule` must be one of {_SCHEDULES}; "
+                             f"received {self.schedule!r}.")
+        _check_positive(self.learning_rate, "learning_rate")
+        _check_positive(self.decay_epochs, "decay_epochs")
+        _check_positive(self.decay_rate, "decay_rate")
+        _check_in_range(self.decay_rate, "decay_rate", 0, 1, closed=True)
+        _check_in_range(self.momentum, "momentum", 0, 1)
+        _check_in_range(self.rho, "rho", 0, 1)
+        for arg in ("epsilon", "global_clipnorm"):
+            if getattr(self, arg) is not None:
+                _check_positive(getattr(self, arg), arg)
+        if self.weight_decay is not None:
+            _check_non_negative(self.weight_decay, "weight_decay")
+        _check_in_range(self.label_smoothing, "label_smoothing", 0, 1)
+        _check_non_negative(self.aux_weight, "aux_weight")
+        _check_non_negative(self.warmup_epochs, "warmup_epochs")
+        if self.epochs is not None:
+            _check_count(self.epochs, "epochs")
+            if self.warmup_epochs >= self.epochs:
+                raise ValueError(
+                    f"`warmup_epochs` must be below `epochs`; received "
+                    f"warmup_epochs={self.warmup_epochs}, "
+                    f"epochs={self.epochs}.")
+
+    def build_schedule(self, steps_per_epoch, *, learning_rate=None,
+                       epochs=None):
+        """The Keras learning-rate schedule for ``steps_per_epoch``.
+
+        Args:
+            steps_per_epoch: optimizer steps in one epoch (a positive int).
+            learning_rate: overrides :attr:`learning_rate`.
+            epochs: overrides :attr:`epochs` (cosine schedule only).
+
+        Returns:
+            A ``keras.optimizers.schedules.LearningRateSchedule``.
+
+        Example:
+            >>> from keras_inception.training import RECIPES
+            >>> s = RECIPES["rmsprop"].build_schedule(100)
+            >>> round(float(s(200)), 5)   # 0.045 * 0.94 after two epochs
+            0.0423
+        """
+        _check_count(steps_per_epoch, "steps_per_epoch")
+        lr = self.learning_rate if learning_rate is None else learning_rate
+        _check_positive(lr, "learning_rate")
+        schedules = keras.optimizers.schedules
+        if self.schedule == "exponential":
+            return schedules.ExponentialDecay(
+                initial_learning_rate=float(lr),
+                decay_steps=float(self.decay_epochs * steps_per_epoch),
+                decay_rate=float(self.decay_rate), staircase=self.staircase)
+        epochs = self.epochs if epochs is None else epochs
+        if epochs is None:
+            raise ValueError(f"Recipe {self.name!r} decays over the whole "
+                             "run: pass `epochs` (a positive integer).")
+        _check_count(epochs, "epochs")
+        if self.warmup_epochs >= epochs:
+            raise ValueError(f"`epochs` must exceed the recipe's "
+                             f"{self.warmup_epochs} warm-up epochs; "
+                             f"received epochs={epochs}.")
+        warmup_steps = int(round(self.warmup_epochs * steps_per_epoch))
+        decay_steps = epochs * steps_per_epoch - warmup_steps
+        if warmup_steps:
+            return schedules.CosineDecay(
+                initial_learning_rate=0.0, decay_steps=decay_steps,
+                warmup_target=float(lr), warmup_steps=warmup_steps)
+        return schedules.CosineDecay(initial_learning_rate=float(lr),
+                                     decay_steps=decay_steps)
+
+    def build_optimizer(self, steps_per_epoch, *, learning_rate=None,
+                        epochs=None):
+        """A fresh Keras optimizer with :meth:`build_schedule`'s schedule.
+
+        Example:
+            >>> from keras_inception.training import RECIPES
+            >>> opt = RECIPES["rmsprop"].build_optimizer(100)
+            >>> type(opt).__name__, opt.rho, opt.epsilon, opt.global_clipnorm
+            ('RMSprop', 0.9, 1.0, 2.0)
+        """
+        schedule = self.build_schedule(steps_per_epoch,
+                                       learning_rate=learning_rate,
+                                       epochs=epochs)
+        common = dict(learning_rate=schedule,
+                      weight_decay=self.weight_decay,
+                      global_clipnorm=self.global_clipnorm)
+        if self.epsilon is not None and self.optimizer != "sgd":
+            common["epsilon"] = self.epsilon
+        if self.optimizer == "sgd":
+            opt = keras.optimizers.SGD(momentum=self.momentum,
+                                       nesterov=self.nesterov, **common)
+        elif self.optimizer == "rmsprop":
+            opt = keras.optimizers.RMSprop(rho=self.rho,
+                                           momentum=self.momentum, **common)
+        else:
+            opt = keras.optimizers.AdamW(**common)
+        if self.weight_decay:
+            # Not part of the optimizer's config: a reloaded optimizer
+            # decays every variable.
+            opt.exclude_from_weight_decay(var_names=list(_NO_DECAY))
+        return opt
+
+
+RECIPES = {
+    # GoogLeNet, Going Deeper with Convolutions.
+    "googlenet": Recipe(
+        name="googlenet",
+        optimizer="sgd",
+        momentum=0.9,           # Sec. 6: "asynchronous SGD with 0.9 momentum"
+        # Not published (Sec. 6 gives only the decay); 0.01 is our choice
+        # (also TF-slim's default --learning_rate).
+        learning_rate=0.01,
+        schedule="exponential",
+        decay_rate=0.96,        # Sec. 6: "decreasing the learning rate by 4%
+        decay_epochs=8,         #          every 8 epochs"
+        staircase=True,
+        aux_weight=0.3,         # Sec. 5: aux losses "weighted by 0.3"
+        label_smoothing=0.0,    # predates label smoothing
+        source="Going Deeper with Convolutions, Sections 5 and 6"),
+    # BN-Inception, Batch Normalization paper. Its Inception baseline is
+    # GoogLeNet's training (SGD with momentum, exponential decay); the BN
+    # network changes it as Sec. 4.2.1 lists.
+    "bn_inception": Recipe(
+        name="bn_inception",
+        optimizer="sgd",
+        momentum=0.9,           # Sec. 4.2: "SGD with momentum"; value not
+                                # published, 0.9 as Going Deeper Sec. 6
+        learning_rate=0.045,    # Sec. 4.2.2: BN-x30, 30 x Inception's 0.0015
+                                # (the best of the paper's BN networks)
+        schedule="exponential",
+        decay_rate=0.96,        # Going Deeper Sec. 6 ...
+        decay_epochs=8 / 6,     # ... "6 times faster" (BN Sec. 4.2.1)
+        staircase=True,
+        aux_weight=0.0,         # BN-Inception has no auxiliary classifier
+        label_smoothing=0.0,    # predates label smoothing
+        source="Batch Normalization, Sections 4.2.1 and 4.2.2; Going "
+               "Deeper, Section 6"),
+    # Inception-v2/v3 (Rethinking) and Inception-v4 / Inception-ResNet.
+    "rmsprop": Recipe(
+        name="rmsprop",
+        optimizer="rmsprop",
+        rho=0.9,                # Rethinking Sec. 8, v4 Sec. 4: "RMSProp with
+        epsilon=1.0,            #   decay of 0.9 and epsilon = 1.0"
+        momentum=0.9,           # not in the papers: TF-slim's
+                                # --rmsprop_momentum default
+        learning_rate=0.045,    # Rethinking Sec. 8, v4 Sec. 4: "learning rate
+        schedule="exponential", #   of 0.045, decayed every two epochs using
+        decay_rate=0.94,        #   an exponential rate of 0.94"
+        decay_epochs=2,
+        staircase=True,
+        global_clipnorm=2.0,    # Rethinking Sec. 8: "gradient clipping with
+                                #   threshold 2.0"
+        label_smoothing=0.1,    # Rethinking Sec. 7: epsilon = 0.1
+        aux_weight=0.4,         # not in the paper: TF-slim's
+                                # train_image_classifier weights AuxLogits 0.4
+        source="Rethinking the Inception Architecture, Sections 7 and 8; "
+               "Inception-v4, Section 4; TF-slim train_image_classifier"),
+    # Not from the papers: a current large-batch ImageNet recipe.
+    "modern": Recipe(
+        name="modern",
+        optimizer="sgd",
+        momentum=0.9,
+        nesterov=True,
+        learning_rate=0.1,      # Goyal et al. 2017: 0.1 x batch / 256
+        schedule="cosine",      # Loshchilov & Hutter 2017 (SGDR), no restarts
+        warmup_epochs=5,        # Goyal et al. 2017: 5-epoch linear warm-up
+        epochs=100,             # Rethinking Sec. 8 trains 100 epochs
+        # Keras applies weight decay decoupled (w -= lr*wd*w), outside the
+        # momentum: 4e-4 matches a coupled L2 of 4e-5 (TF-slim's Inception
+        # weight_decay) under momentum 0.9, i.e. 4e-5 / (1 - 0.9).
+        weight_decay=4e-4,
+        label_smoothing=0.1,    # Rethinking Sec. 7
+        aux_weight=0.4,         # as "rmsprop"
+        source="not from the papers: Goyal et al. 2017 (linear scaling, "
+               "warm-up), SGDR cosine decay, Nesterov momentum"),
+    "modern_adamw": Recipe(
+        name="modern_adamw",
+        optimizer="adamw",
+        learning_rate=1e-3,     # DeiT: 5e-4 x batch / 512 (1e-3 at 1024)
+        schedule="cosine",
+        warmup_epochs=5,        # DeiT, Goyal et al. 2017
+        epochs=100,
+        weight_decay=0.05,      # DeiT / timm, PyTorch's lr*wd convention
+        label_smoothing=0.1,    # Rethinking Sec. 7
+        aux_weight=0.4,
+        source="not from the papers: AdamW (Loshchilov & Hutter 2019) with "
+               "DeiT's learning rate and weight decay, cosine decay"),
+}
+
+# Which recipe trains which generation (registry names).
+_DEFAULTS = {"inception_v1": "googlenet", "bn_inception": "bn_inception"}
+
+
+def default_recipe(model_name):
+    """The recipe of a generation's paper.
+
+    ``inception_v1`` trains with ``"googlenet"``, ``bn_inception`` with
+    ``"bn_inception"`` (the BN paper accelerates GoogLeNet's SGD: 30x the
+    learning rate, decay 6x faster; Sec. 4.2.1), every later generation
+    with ``"rmsprop"`` (Rethinking Sec. 8, Inception-v4 Sec. 4).
+
+    Args:
+        model_name: a registry name or builder name (``"InceptionV3"``).
+
+    Returns:
+        The :class:`Recipe`.
+
+    Example:
+        >>> from keras_inception.training import default_recipe
+        >>> [default_recipe(n).name for n in ("inception_v1", "InceptionV4")]
+        ['googlenet', 'rmsprop']
+    """
+    key = registry.get_model_info(model_name).name
+    return RECIPES[_DEFAULTS.get(key, "rmsprop")]
+
+
+@keras.saving.register_keras_serializable(package="keras_inception")
+class SparseCategoricalCrossentropyWithSmoothing(keras.losses.Loss):
+    """Categorical cross-entropy on integer labels with label smoothing.
+
+    The target of class ``k`` becomes ``(1 - e) * onehot(k) + e / K``
+    (Rethinking, Section 7), for ``K`` classes and
+    ``e = label_smoothing``. Keras 3.15's ``SparseCategoricalCrossentropy``
+    takes no ``label_smoothing``; this one-hot encodes the labels and calls
+    ``keras.losses.categorical_crossentropy``.
+
+    Args:
+        label_smoothing: ``e`` in [0, 1).
+        from_logits: whether predictions are logits (no softmax).
+        reduction, name, dtype: as every ``keras.losses.Loss``.
+
+    Example:
+        >>> loss = SparseCategoricalCrossentropyWithSmoothing(0.1)
+        >>> round(float(loss([0], [[0.5, 0.25, 0.25]])), 4)
+        0.7394
+    """
+
+    def __init__(self, label_smoothing=0.0, from_logits=False,
+                 reduction="sum_over_batch_size",
+                 name="sparse_categorical_crossentropy_with_smoothing",
+                 dtype=None):
+        _check_in_range(label_smoothing, "label_smoothing", 0, 1)
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.label_smoothing = float(label_smoothing)
+        self.from_logits = bool(from_logits)
+
+    def call(self, y_true, y_pred):
+        y_pred = ops.convert_to_tensor(y_pred)
+        y_true = ops.convert_to_tensor(y_true)
+        if len(y_true.shape) == len(y_pred.shape):
+            y_true = ops.squeeze(y_true, axis=-1)
+        labels = ops.one_hot(ops.cast(y_true, "int32"), y_pred.shape[-1],
+                             dtype=y_pred.dtype)
+        return keras.losses.categorical_crossentropy(
+            labels, y_pred, from_logits=self.from_logits,
+            label_smoothing=self.label_smoothing)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(label_smoothing=self.label_smoothing,
+                      from_logits=self.from_logits)
+        return config
+
+
+def sparse_crossentropy(*, label_smoothing=0.0, from_logits=False):
+    """Keras's ``SparseCategoricalCrossentropy``, or the smoothed loss
+    above where ``label_smoothing`` > 0."""
+    if label_smoothing:
+        return SparseCategoricalCrossentropyWithSmoothing(
+            label_smoothing, from_logits=from_logits)
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits)
+
+
+def targets_for(model, labels):
+    """The targets ``fit`` expects from integer labels: a dict with the same
+    labels for every output of a model with auxiliary heads, else the labels.
+
+    Args:
+        model: the model to train.
+        labels: integer class ids (array, tensor or dataset element).
+
+    Example:
+        >>> import keras
+        >>> x = keras.Input((4,))
+        >>> m = keras.Model(x, {"predictions": keras.layers.Dense(3)(x),
+        ...                     "aux": keras.layers.Dense(3)(x)})
+        >>> targets_for(m, [0, 2])
+        {'predictions': [0, 2], 'aux': [0, 2]}
+
+        In a ``tf.data`` pipeline:
+        ``ds.map(lambda x, y: (x, targets_for(model, y)))``.
+    """
+    if isinstance(model.output, dict):
+        return {key: labels for key in model.output}
+    return labels
+
+
+def compile_for_training(model, recipe="auto", *, steps_per_epoch,
+                         aux_weight=None, label_smoothing=None,
+                         learning_rate=None, epochs=None, jit_compile="auto",
+                         steps_per_execution=1, run_eagerly=False,
+                         model_name=None):
+    """Compile a model built by this package with a paper's recipe.
+
+    Builds the recipe's optimizer and schedule, sparse categorical
+    cross-entropy on every output (labels are integer class ids) and
+    top-1/top-5 accuracy on ``predictions`` (logged as ``top1``/``top5``,
+    or ``predictions_top1``/``predictions_top5`` with aux heads). A model
+    built with ``aux_logits=True`` gets ``loss`` and ``loss_weights`` dicts
+    keyed by output name: 1.0 for ``predictions``, ``aux_weight`` for each
+    auxiliary head (Keras then logs each unweighted loss as
+    ``<output>_loss`` and their weighted sum as ``loss``); its targets are a
+    dict too (:func:`targets_for`). A model without auxiliary heads ignores
+    ``aux_weight``, whatever its value. ``from_logits`` follows the
+    classifier: softmax outputs are probabilities, a model built with
+    ``classifier_activation=None`` outputs logits.
+
+    The papers' learning rates go with their batch sizes (32 per replica,
+    many replicas); scale ``learning_rate`` with yours.
+
+    Args:
+        model: a ``keras.Model`` from this package with its classifier
+            (``include_top=True``, ``classifier_activation`` "softmax" or
+            ``None``).
+        recipe: ``"auto"`` (the paper's: :func:`default_recipe`), a name in
+            :data:`RECIPES`, or a :class:`Recipe`.
+        steps_per_epoch: optimizer steps per epoch; schedules are in epochs.
+        aux_weight: loss weight of each auxiliary head (>= 0); ``None``:
+            the recipe's.
+        label_smoothing: in [0, 1); ``None``: the recipe's.
+        learning_rate: initial (peak) learning rate; ``None``: the recipe's.
+        epochs: length of the run for schedules that need it (cosine);
+            ``None``: the recipe's.
+        jit_compile, steps_per_execution, run_eagerly: passed to
+            ``model.compile``.
+        model_name: registry name of the architecture, used by
+            ``recipe="auto"``; ``None``: read from the model's input layer
+            (``<name>_input``, as the builders name it).
+
+    Returns:
+        The model, compiled.
+
+    Raises:
+        TypeError, ValueError: naming the bad argument and what it allows.
+
+    Example:
+        >>> import keras_inception
+        >>> from keras_inception.training import compile_for_training
+        >>> m = keras_inception.InceptionV1(aux_logits=True,
+        ...                                 input_shape=(32, 32, 3),
+        ...                                 classes=3, width_multiplier=0.25)
+        >>> m = compile_for_training(m, steps_per_epoch=100)
+        >>> opt = m.optimizer
+        >>> type(opt).__name__, round(float(opt.learning_rate), 6)
+        ('SGD', 0.01)
+        >>> _ = opt.iterations.assign(800)   # 8 epochs: 4% less
+        >>> round(float(opt.learning_rate), 6)
+        0.0096
+    """
+    if not isinstance(model, keras.Model):
+        raise TypeError("`model` must be a keras.Model built by "
+                        f"keras_inception; received {type(model).__name__}.")
+    _check_count(steps_per_epoch, "steps_per_epoch")
+    if aux_weight is not None:
+        _check_non_negative(aux_weight, "aux_weight")
+    if label_smoothing is not None:
+        _check_in_range(label_smoothing, "label_smoothing", 0, 1)
+    if learning_rate is not None:
+        _check_positive(learning_rate, "learning_rate")
+    if epochs is not None:
+        _check_count(epochs, "epochs")
+    if not (jit_compile == "auto" or isinstance(jit_compile, bool)):
+        raise ValueError("`jit_compile` must be 'auto', True or False; "
+                         f"received {jit_compile!r}.")
+    _check_count(steps_per_execution, "steps_per_execution")
+    if not isinstance(run_eagerly, bool):
+        raise TypeError("`run_eagerly` must be True or False; received "
+                        f"{run_eagerly!r}.")
+    recipe = _resolve_recipe(recipe, model, model_name)
+    if aux_weight is None:
+        aux_weight = recipe.aux_weight
+    if label_smoothing is None:
+        label_smoothing = recipe.label_smoothing
+
+    heads = _classifier_layers(model)
+    from_logits = _from_logits(heads)
+    optimizer = recipe.build_optimizer(steps_per_epoch,
+                                       learning_rate=learning_rate,
+                                       epochs=epochs)
+
+    def loss():
+        return sparse_crossentropy(label_smoothing=label_smoothing,
+                                   from_logits=from_logits)
+
+    def metrics():
+        return [keras.metrics.SparseCategoricalAccuracy(name="top1"),
+                keras.metrics.SparseTopKCategoricalAccuracy(
+                    k=5, name="top5")]
+
+    if isinstance(model.output, dict):
+        losses = {key: loss() for key in model.output}
+        loss_weights = {key: 1.0 if key == "predictions"
+                        else float(aux_weight) for key in model.output}
+        compiled_metrics = {"predictions": metrics()}
+    else:
+        losses, loss_weights, compiled_metrics = loss(), None, metrics()
+    model.compile(optimizer=optimizer, loss=losses, loss_weights=loss_weights,
+                  metrics=compiled_metrics, jit_compile=jit_compile,
+                  steps_per_execution=steps_per_execution,
+                  run_eagerly=run_eagerly)
+    return model
+
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+def _resolve_recipe(recipe, model, model_name):
+    if isinstance(recipe, Recipe):
+        return recipe
+    if not isinstance(recipe, str):
+        raise TypeError("`recipe` must be 'auto', a name in "
+                        f"{sorted(RECIPES)} or a Recipe; received "
+                        f"{type(recipe).__name__}.")
+    if recipe != "auto":
+        if recipe not in RECIPES:
+            raise ValueError(f"Unknown `recipe` {recipe!r}; `recipe` must be "
+                             f"'auto' or one of {sorted(RECIPES)}.")
+        return RECIPES[recipe]
+    if model_name is None:
+        model_name = _architecture(model)
+        if model_name is None:
+            raise ValueError(
+                "`recipe='auto'` needs the architecture: pass `model_name` "
+                f"(one of {registry.list_models()}) or a `recipe` (one of "
+                f"{sorted(RECIPES)}); this model's input layer does not "
+                "name it.")
+    elif not isinstance(model_name, str):
+        raise TypeError(f"`model_name` must be one of "
+                        f"{registry.list_models()}; received {model_name!r}.")
+    try:
+        return default_recipe(model_name)
+    except ValueError:
+        raise ValueError(f"Unknown `model_name` {model_name!r}; it must be "
+                         f"one of {registry.list_models()}.") from None
+
+
+def _architecture(model):
+    """The registry name in the model's input layer (``<name>_input``)."""
+    for candidate in (model, *_nested_models(model)):
+        layers = candidate.layers
+        first = layers[0].name if layers else ""
+        if first.endswith("_input"):
+            arch = first[: -len("_input")]
+            if arch == "inception_resnet_v2_paper":
+                arch = "inception_resnet_v2"
+            if arch in registry.list_models():
+                return arch
+    return None
+
+
+def _nested_models(model):
+    return [layer for layer in model.layers if isinstance(layer, keras.Model)]
+
+
+def _producer(tensor, key):
+    """The layer producing ``tensor``, looking inside nested models (a
+    model built with ``input_tensor`` wraps the network as one layer)."""
+    layer = tensor._keras_history.operation
+    while isinstance(layer, keras.Model):
+        out = layer.output
+        tensor = out[key] if isinstance(out, dict) else out
+        layer = tensor._keras_history.operation
+    return layer
+
+
+def _classifier_layers(model):
+    outputs = model.output
+    if not isinstance(outputs, dict):
+        outputs = {"predictions": outputs}
+    heads = {key: _producer(t, key) for key, t in outputs.items()}
+    bad = [k for k, layer in heads.items()
+           if not isinstance(layer, keras.layers.Dense)
+           or len(outputs[k].shape) != 2]
+    if bad or "predictions" not in heads:
+        raise ValueError(
+            "`model` must end in its classifier (built with "
+            "`include_top=True`); its output comes from "
+            f"{[type(h).__name__ for h in heads.values()]}.")
+    return heads
+
+
+def _from_logits(heads):
+    activations = {keras.activations.serialize(layer.activation)
+                   for layer in heads.values()}
+    if activations == {"softmax"}:
+        return False
+    if activations == {"linear"}:
+        return True
+    raise ValueError("The classifier's activation must be 'softmax' or None "
+                     "(logits) for a cross-entropy loss; the model was built "
+                     f"with `classifier_activation` {sorted(activations)}.")
