@@ -5,7 +5,7 @@ classifier: :func:`preprocess_input` turns raw RGB pixel values into what a
 network expects, and :func:`decode_predictions` turns its 1000 class scores
 back into WordNet ids and readable names.
 
-The class index (``data/imagenet_class_index.json``) is packaged with
+The class index (``resources/imagenet_class_index.json``) is packaged with
 ``keras_inception``, so nothing is downloaded at run time.  It is generated
 by ``tools/make_imagenet_class_index.py``.
 """
@@ -39,7 +39,7 @@ _TORCH_STD = (0.229, 0.224, 0.225)
 # convention of the original Caffe releases).
 _CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
 
-_CLASS_INDEX_RESOURCE = ("data", "imagenet_class_index.json")
+_CLASS_INDEX_RESOURCE = ("resources", "imagenet_class_index.json")
 
 
 # --------------------------------------------------------------------------

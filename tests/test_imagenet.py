@@ -20,7 +20,7 @@ from keras_inception.imagenet import preprocess_input
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
 CLASS_INDEX_PATH = (
-    REPO_ROOT / "keras_inception" / "data" / "imagenet_class_index.json"
+    REPO_ROOT / "keras_inception" / "resources" / "imagenet_class_index.json"
 )
 TIMM_WHEEL = pathlib.Path("/tmp/timmdl/timm-1.0.31-py3-none-any.whl")
 MODES = ("tf", "torch", "caffe")
@@ -409,4 +409,4 @@ def test_class_index_file_is_packaged_next_to_module():
     import keras_inception.imagenet as module
 
     here = pathlib.Path(module.__file__).parent
-    assert os.path.isfile(here / "data" / "imagenet_class_index.json")
+    assert os.path.isfile(here / "resources" / "imagenet_class_index.json")

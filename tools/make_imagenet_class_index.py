@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Regenerate ``keras_inception/data/imagenet_class_index.json``.
+"""Regenerate ``keras_inception/resources/imagenet_class_index.json``.
 
 The class index maps the ImageNet-1k (ILSVRC-2012) output index of a
 classifier to its WordNet id and a short human-readable name::
@@ -26,7 +26,7 @@ Usage::
     python tools/make_imagenet_class_index.py \\
         --synsets imagenet_synsets.txt \\
         --lemmas imagenet_synset_to_lemma.txt \\
-        --output keras_inception/data/imagenet_class_index.json
+        --output keras_inception/resources/imagenet_class_index.json
 """
 
 import argparse
@@ -44,7 +44,7 @@ _WNID_RE = re.compile(r"^n\d{8}$")
 DEFAULT_OUTPUT = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
     "keras_inception",
-    "data",
+    "resources",
     "imagenet_class_index.json",
 )
 
