@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 
@@ -50,6 +51,157 @@ def cmd_summary(args):
     return 0
 
 
+def _show_logs():
+    """Library messages (resume points, skipped files) on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("keras-inception: %(message)s"))
+    log = logging.getLogger("keras_inception")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
+def _verbose(args):
+    if args.verbose is not None:
+        return args.verbose
+    return 1 if sys.stdout.isatty() else 2
+
+
+def _bool_or_auto(text):
+    value = text.strip().lower()
+    if value == "auto":
+        return "auto"
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(
+        f"expected auto, true or false; received {text!r}")
+
+
+def cmd_train(args):
+    from keras_inception import runner
+
+    fields = {f.name for f in __import__("dataclasses").fields(
+        runner.TrainConfig)}
+    values = {k: v for k, v in vars(args).items()
+              if k in fields and v is not None}
+    values["verbose"] = _verbose(args)
+    summary = runner.train(runner.TrainConfig(**values))
+    print(_format_summary(summary, args.output))
+    return 0
+
+
+def _format_summary(summary, output):
+    def pct(value):
+        return "-" if value is None else f"{100 * value:.2f}%"
+    lines = [
+        f"run {output}: {summary['model']} on {summary['dataset']}",
+        f"  validation top-1 {pct(summary['val_top1'])}, top-5 "
+        f"{pct(summary['val_top5'])} (best top-1 "
+        f"{pct(summary['best_val_top1'])} at epoch {summary['best_epoch']})",
+        f"  {summary['epochs']} epochs x {summary['steps_per_epoch']} steps,"
+        f" batch {summary['batch_size']}, {summary['parameters']:,} "
+        f"parameters, {summary['replicas']} replica(s)",
+        f"  training time {summary['train_seconds_this_process']:.1f} s, "
+        f"{summary['images_per_second'] or 0:.1f} images/s",
+    ]
+    if summary["skipped_files"]:
+        lines.append(f"  skipped {len(summary['skipped_files'])} unreadable "
+                     f"files: {', '.join(summary['skipped_files'][:3])}")
+    lines.append(f"  files: {os.path.join(output, 'summary.json')}, "
+                 "best.weights.h5, last.weights.h5, history.csv, "
+                 "curves.png, logs/")
+    return "\n".join(lines)
+
+
+def cmd_evaluate(args):
+    from keras_inception import runner
+
+    result = runner.evaluate(args.checkpoint, args.dataset,
+                             batch_size=args.batch_size,
+                             data_dir=args.data_dir,
+                             verbose=_verbose(args))
+    print(f"evaluated {result['weights']} on {result['dataset']}: "
+          f"top-1 {100 * result['top1']:.2f}%, top-5 "
+          f"{100 * result['top5']:.2f}%, loss {result['loss']:.4f}; "
+          f"{result['images']} images in {result['seconds']:.1f} s "
+          f"({result['images_per_second']:.1f} images/s)")
+    return 0
+
+
+def cmd_launch(args):
+    from keras_inception import distribute
+
+    command = list(args.command)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        raise ValueError("give the command after `--`, e.g. `keras-inception"
+                         " launch --workers 2 -- train --model inception_v1 "
+                         "--strategy multi_worker`.")
+    if command[0] != "train":
+        raise ValueError("`launch` runs `train`; received "
+                         f"{command[0]!r}.")
+    return distribute.launch(
+        args.workers, [sys.executable, "-m", "keras_inception.cli", *command],
+        timeout=args.timeout)
+
+
+def _add_train_arguments(p):
+    from keras_inception.runner import PRECISIONS
+    d = "(default: %(default)s)"
+    p.add_argument("--model", default="inception_v3",
+                   help=f"registry name {d}")
+    p.add_argument("--dataset", default="default",
+                   help="'default' (the embedded inception_shapes), a TFDS "
+                   "name or a folder of class subfolders " + d)
+    p.add_argument("--output", default=os.path.join("runs", "default"),
+                   help=f"run folder {d}")
+    p.add_argument("--epochs", type=int, default=10, help=d)
+    p.add_argument("--batch-size", type=int, default=32,
+                   help=f"global batch, split across replicas {d}")
+    p.add_argument("--image-size", type=int,
+                   help="input side (default: 64 for the embedded data, "
+                   "else the model's)")
+    p.add_argument("--width-multiplier", type=float, default=1.0, help=d)
+    p.add_argument("--no-aux", dest="aux_logits", action="store_const",
+                   const=False, help="train without the auxiliary heads")
+    p.add_argument("--dropout-rate", type=float)
+    p.add_argument("--recipe", default="auto",
+                   help="'auto' (the paper's), googlenet, bn_inception, "
+                   f"rmsprop, modern, modern_adamw {d}")
+    p.add_argument("--learning-rate", type=float)
+    p.add_argument("--aux-weight", type=float)
+    p.add_argument("--label-smoothing", type=float)
+    p.add_argument("--warmup-epochs", type=float)
+    p.add_argument("--strategy", default="auto",
+                   help=f"auto, one_device, mirrored, multi_worker, tpu {d}")
+    p.add_argument("--precision", default="float32", choices=PRECISIONS,
+                   help=f"mixed precision policy {d}")
+    p.add_argument("--jit-compile", type=_bool_or_auto, default="auto",
+                   help=f"XLA: auto, true or false {d}")
+    p.add_argument("--steps-per-execution", type=int, default=1, help=d)
+    p.add_argument("--seed", type=int, default=0, help=d)
+    p.add_argument("--deterministic", action="store_true",
+                   help="deterministic TensorFlow ops (slower): reruns and "
+                   "resumed runs give the same weights")
+    p.add_argument("--data-dir", help="TFDS data folder")
+    p.add_argument("--validation-fraction", type=float, default=0.1, help=d)
+    p.add_argument("--augment", choices=("inception", "light", "none"))
+    p.add_argument("--min-crop-area", type=float)
+    p.add_argument("--central-fraction", type=float)
+    p.add_argument("--cache", action="store_true",
+                   help="keep decoded images in memory")
+    p.add_argument("--backup-every", type=int, default=0,
+                   help="also back up every N steps (0: each epoch) " + d)
+    p.add_argument("--overwrite", action="store_true",
+                   help="delete an existing run in --output first")
+    p.add_argument("--verbose", type=int, choices=(0, 1, 2),
+                   help="0 silent, 1 progress bar, 2 a line per epoch "
+                   "(default: 1 on a terminal, else 2)")
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="keras-inception",
@@ -70,12 +222,37 @@ def build_parser():
     p.add_argument("--width-multiplier", type=float, default=1.0)
     p.add_argument("--dpi", type=int, default=72)
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("train", help="train a model: checkpoints, logs, "
+                       "curves PNG, summary; rerun to resume")
+    _add_train_arguments(p)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="top-1/top-5 of a run's weights on "
+                       "a dataset's validation split")
+    p.add_argument("--checkpoint", required=True,
+                   help="run folder (best weights) or a weights file in one")
+    p.add_argument("--dataset", help="default: the run's dataset")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--data-dir")
+    p.add_argument("--verbose", type=int, choices=(0, 1, 2))
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("launch", help="start N local workers of `train` "
+                       "with TF_CONFIG set (MultiWorkerMirroredStrategy)")
+    p.add_argument("--workers", type=int, required=True)
+    p.add_argument("--timeout", type=float, default=None,
+                   help="seconds before all workers are stopped")
+    p.add_argument("command", nargs=argparse.REMAINDER,
+                   help="-- train ARGS...")
+    p.set_defaults(func=cmd_launch)
     return parser
 
 
 def main(argv=None):
     _quiet_tensorflow()
     args = build_parser().parse_args(argv)
+    _show_logs()
     try:
         return args.func(args)
     except (ValueError, TypeError, RuntimeError, OSError) as err:

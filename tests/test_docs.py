@@ -13,7 +13,11 @@ MODULES = ["keras_inception", "keras_inception.builder",
            "keras_inception.inception_v2", "keras_inception.inception_v3",
            "keras_inception.inception_v4",
            "keras_inception.inception_resnet_v1",
-           "keras_inception.inception_resnet_v2"]
+           "keras_inception.inception_resnet_v2",
+           "keras_inception.training", "keras_inception.datasets",
+           "keras_inception.datasets.shapes", "keras_inception.data",
+           "keras_inception.distribute", "keras_inception.runner",
+           "keras_inception._io"]
 
 
 @pytest.mark.parametrize("module", MODULES)
