@@ -334,7 +334,19 @@ def aux_head(x, *, name, style, classes, activation, conv_filters=128,
                          name=f"{name}_fc")(x)
         if hidden_dropout:
             x = layers.Dropout(hidden_dropout, name=f"{name}_dropout")(x)
-    return layers.Dense(classes, activation=activation, name=name)(x)
+    return layers.Dense(classes, activation=activation, name=name,
+                        dtype=_output_dtype())(x)
+
+
+def _output_dtype():
+    """``"float32"`` for classifier layers under a mixed-precision policy
+    (Keras's mixed-precision guide: a softmax in float16/bfloat16 loses
+    precision, and metrics such as top-k want float32 scores), else
+    ``None`` (the policy's)."""
+    policy = keras.mixed_precision.global_policy()
+    if policy.compute_dtype != policy.variable_dtype:
+        return "float32"
+    return None
 
 
 def classifier_head(x, *, include_top, pooling, classes, activation,
@@ -346,7 +358,7 @@ def classifier_head(x, *, include_top, pooling, classes, activation,
         if dropout_rate:
             x = layers.Dropout(dropout_rate, name="dropout")(x)
         return layers.Dense(classes, activation=activation,
-                            name="predictions")(x)
+                            name="predictions", dtype=_output_dtype())(x)
     if pooling == "avg":
         return layers.GlobalAveragePooling2D(name="avg_pool")(x)
     if pooling == "max":

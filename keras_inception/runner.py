@@ -621,15 +621,19 @@ def model_from_run(run_dir, weights=None):
     kwargs["input_shape"] = tuple(kwargs["input_shape"])
     model = registry.get_model(saved["config"]["model"], **kwargs)
     if weights is None:
-        for name in (BEST, LAST):
-            if os.path.exists(os.path.join(run_dir, name)):
-                weights = os.path.join(run_dir, name)
-                break
-        else:
-            raise ValueError(f"`checkpoint` {run_dir!r} holds no weights "
-                             f"yet ({BEST} or {LAST}).")
+        weights = run_weights(run_dir)
     load_weights(model, weights)   # checked layer by layer first
     return model, saved
+
+
+def run_weights(run_dir):
+    """The weights file a run folder stands for: its best, else its
+    last."""
+    for name in (BEST, LAST):
+        if os.path.exists(os.path.join(run_dir, name)):
+            return os.path.join(run_dir, name)
+    raise ValueError(f"`checkpoint` {run_dir!r} holds no weights yet "
+                     f"({BEST} or {LAST}).")
 
 
 def train(config, *, extra_callbacks=()):
@@ -885,6 +889,9 @@ def evaluate(checkpoint, dataset=None, *, batch_size=64, data_dir=None,
     elif not os.path.isdir(checkpoint):
         raise ValueError(f"`checkpoint` {checkpoint!r} does not exist.")
     _check_count(batch_size, "batch_size")
+    if weights is None and _io.read_json(
+            os.path.join(checkpoint, RUN_CONFIG)) is not None:
+        weights = run_weights(checkpoint)
     model, saved = model_from_run(checkpoint, weights)
     cfg = saved["config"]
     data = data_lib.load(
@@ -916,5 +923,5 @@ def evaluate(checkpoint, dataset=None, *, batch_size=64, data_dir=None,
     return {"top1": float(top1), "top5": float(top5), "loss": float(loss),
             "images": data.num_validation, "seconds": round(seconds, 2),
             "images_per_second": round(data.num_validation / seconds, 1),
-            "weights": weights or "best/last of the run",
+            "weights": weights,
             "dataset": data.source}
