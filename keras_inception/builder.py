@@ -82,9 +82,21 @@ _POOLING = (None, "avg", "max")
 _MAX_DIM = 2**31 - 1
 
 
-def _check_bool(value, arg):
+def check_bool(value, arg):
+    """Raise TypeError naming ``arg`` unless ``value`` is True or False."""
     if not isinstance(value, bool):
         raise TypeError(f"`{arg}` must be True or False; received {value!r}.")
+
+
+def check_count(value, arg, minimum=1):
+    """Raise TypeError/ValueError naming ``arg`` unless ``value`` is an
+    integer >= ``minimum`` (bools are not integers here)."""
+    what = {0: "a non-negative integer", 1: "a positive integer"}.get(
+        minimum, f"an integer >= {minimum}")
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"`{arg}` must be {what}; received {value!r}.")
+    if value < minimum:
+        raise ValueError(f"`{arg}` must be {what}; received {value!r}.")
 
 
 def check_number(value, arg):
@@ -102,8 +114,8 @@ def validate_common(info, *, include_top, weights, input_tensor, input_shape,
     """Check every builder argument; raise ``ValueError``/``TypeError``
     naming the argument and the allowed values. Returns the input shape
     (height, width, channels) to build with."""
-    _check_bool(include_top, "include_top")
-    _check_bool(aux_logits, "aux_logits")
+    check_bool(include_top, "include_top")
+    check_bool(aux_logits, "aux_logits")
     if aux_logits and not info.aux:
         raise ValueError(f"`aux_logits=True`: {info.builder} has no "
                          "auxiliary classifier.")

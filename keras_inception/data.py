@@ -48,7 +48,6 @@ import difflib
 import functools
 import logging
 import math
-import numbers
 import os
 import re
 from typing import Callable, Optional
@@ -59,7 +58,7 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 import keras_inception.datasets  # noqa: F401  registers inception_shapes
-from keras_inception.builder import check_number
+from keras_inception.builder import check_bool, check_count, check_number
 from keras_inception.imagenet import (_CAFFE_MEAN_BGR, _TORCH_MEAN,
                                       _TORCH_STD)
 
@@ -174,14 +173,6 @@ class _Splits:
 # --------------------------------------------------------------------------
 
 
-def _check_int(value, arg, minimum, what="a positive integer"):
-    check_number(value, arg)
-    if not isinstance(value, numbers.Integral):
-        raise TypeError(f"`{arg}` must be {what}; received {value!r}.")
-    if value < minimum:
-        raise ValueError(f"`{arg}` must be {what}; received {value!r}.")
-
-
 def _check_fraction(value, arg, interval):
     """``value`` in ``interval``, ``"(0, 1]"`` or ``"[0, 1)"``."""
     check_number(value, arg)
@@ -195,12 +186,6 @@ def _check_choice(value, arg, choices):
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"`{arg}` must be one of {choices}; received "
                          f"{value!r}.")
-
-
-def _check_bool(value, arg):
-    if not isinstance(value, bool):
-        raise TypeError(f"`{arg}` must be True or False; received "
-                        f"{value!r}.")
 
 
 # --------------------------------------------------------------------------
@@ -756,8 +741,8 @@ def _make_validation(splits, *, batch_size, cache, transform, preprocessing,
 
 
 def _check_start(start_epoch, start_step, steps_per_epoch):
-    _check_int(start_epoch, "start_epoch", 0, "a non-negative integer")
-    _check_int(start_step, "start_step", 0, "a non-negative integer")
+    check_count(start_epoch, "start_epoch", 0)
+    check_count(start_step, "start_step", 0)
     if start_step >= steps_per_epoch:
         raise ValueError(f"`start_step` must be below `steps_per_epoch` "
                          f"({steps_per_epoch}); received {start_step}.")
@@ -852,24 +837,23 @@ def load(dataset, *, image_size, batch_size, preprocessing="tf",
         TypeError, ValueError: for a bad argument or unusable data, naming
             the argument, before any work on the data.
     """
-    _check_int(image_size, "image_size", MIN_IMAGE_SIZE,
-               f"an integer >= {MIN_IMAGE_SIZE}")
-    _check_int(batch_size, "batch_size", 1)
+    check_count(image_size, "image_size", MIN_IMAGE_SIZE)
+    check_count(batch_size, "batch_size")
     _check_choice(preprocessing, "preprocessing", PREPROCESSING)
     if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
         raise TypeError(f"`data_dir` must be a path or None; received "
                         f"{data_dir!r}.")
     _check_fraction(validation_fraction, "validation_fraction", "[0, 1)")
-    _check_int(seed, "seed", 0, "a non-negative integer")
+    check_count(seed, "seed", 0)
     if seed >= _MAX_SEED:
         raise ValueError(f"`seed` must be below 2**63; received {seed}.")
-    _check_bool(deterministic, "deterministic")
-    _check_bool(cache, "cache")
-    _check_bool(evaluation_only, "evaluation_only")
+    check_bool(deterministic, "deterministic")
+    check_bool(cache, "cache")
+    check_bool(evaluation_only, "evaluation_only")
     _check_choice(augment, "augment", AUGMENTS)
     _check_fraction(min_crop_area, "min_crop_area", "(0, 1]")
     _check_fraction(central_fraction, "central_fraction", "(0, 1]")
-    _check_int(shuffle_buffer, "shuffle_buffer", 1)
+    check_count(shuffle_buffer, "shuffle_buffer")
     _check_start(start_epoch, start_step, math.inf)
     if data_dir is not None:
         data_dir = os.fspath(data_dir)

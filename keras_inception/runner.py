@@ -47,7 +47,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import numbers
 import os
 import shutil
 import time
@@ -174,17 +173,18 @@ class TrainConfig:
             TypeError, ValueError: naming the field and what it allows.
         """
         from keras_inception import distribute, registry, training
-        from keras_inception.builder import check_number
+        from keras_inception.builder import (check_bool, check_count,
+                                             check_number)
 
         info = registry.get_model_info(self.model)   # checks the name
         _check_str(self.dataset, "dataset")
         _check_str(self.output, "output")
         for arg in ("epochs", "batch_size", "steps_per_execution"):
-            _check_count(getattr(self, arg), arg)
-        _check_count(self.backup_every, "backup_every", zero=True)
-        _check_count(self.seed, "seed", zero=True)
+            check_count(getattr(self, arg), arg)
+        check_count(self.backup_every, "backup_every", 0)
+        check_count(self.seed, "seed", 0)
         if self.image_size is not None:
-            _check_count(self.image_size, "image_size")
+            check_count(self.image_size, "image_size")
             if self.image_size < info.min_size:
                 raise ValueError(
                     f"`image_size` must be at least {info.min_size} for "
@@ -202,9 +202,7 @@ class TrainConfig:
             raise ValueError(f"`aux_logits=True`: {info.name} has no "
                              "auxiliary classifier.")
         for arg in ("deterministic", "cache", "overwrite"):
-            if not isinstance(getattr(self, arg), bool):
-                raise TypeError(f"`{arg}` must be True or False; received "
-                                f"{getattr(self, arg)!r}.")
+            check_bool(getattr(self, arg), arg)
         if not (isinstance(self.recipe, str) and
                 (self.recipe == "auto" or self.recipe in training.RECIPES)):
             raise ValueError(f"`recipe` must be 'auto' or one of "
@@ -255,17 +253,6 @@ def _check_str(value, arg):
     if not isinstance(value, str) or not value:
         raise TypeError(f"`{arg}` must be a non-empty string; received "
                         f"{value!r}.")
-
-
-def _check_count(value, arg, zero=False):
-    low = 0 if zero else 1
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"`{arg}` must be an integer >= {low}; received "
-                        f"{value!r}.")
-    if value < low:
-        kind = "a non-negative" if zero else "a positive"
-        raise ValueError(f"`{arg}` must be {kind} integer; received "
-                         f"{value}.")
 
 
 # --------------------------------------------------------------------------
@@ -879,6 +866,7 @@ def evaluate(checkpoint, dataset=None, *, batch_size=64, data_dir=None,
     """
     from keras_inception import data as data_lib
     from keras_inception import training
+    from keras_inception.builder import check_count
 
     if not isinstance(checkpoint, (str, os.PathLike)):
         raise TypeError("`checkpoint` must be a run folder or a weights "
@@ -888,7 +876,7 @@ def evaluate(checkpoint, dataset=None, *, batch_size=64, data_dir=None,
         weights, checkpoint = checkpoint, os.path.dirname(checkpoint) or "."
     elif not os.path.isdir(checkpoint):
         raise ValueError(f"`checkpoint` {checkpoint!r} does not exist.")
-    _check_count(batch_size, "batch_size")
+    check_count(batch_size, "batch_size")
     if weights is None and _io.read_json(
             os.path.join(checkpoint, RUN_CONFIG)) is not None:
         weights = run_weights(checkpoint)

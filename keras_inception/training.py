@@ -28,14 +28,13 @@ a registered loss that one-hot encodes inside and applies
 from __future__ import annotations
 
 import dataclasses
-import numbers
 from typing import Optional
 
 import keras
 from keras import ops
 
 from keras_inception import registry
-from keras_inception.builder import check_number
+from keras_inception.builder import check_count, check_number
 
 _OPTIMIZERS = ("sgd", "rmsprop", "adamw")
 _SCHEDULES = ("exponential", "cosine")
@@ -61,15 +60,6 @@ def _check_in_range(value, arg, low, high, closed=False):
     if not (low <= value <= high if closed else low <= value < high):
         bracket = "]" if closed else ")"
         raise ValueError(f"`{arg}` must be in [{low}, {high}{bracket}; "
-                         f"received {value!r}.")
-
-
-def _check_count(value, arg):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"`{arg}` must be a positive integer; received "
-                        f"{value!r}.")
-    if value <= 0:
-        raise ValueError(f"`{arg}` must be a positive integer (> 0); "
                          f"received {value!r}.")
 
 
@@ -142,7 +132,7 @@ class Recipe:
         _check_non_negative(self.aux_weight, "aux_weight")
         _check_non_negative(self.warmup_epochs, "warmup_epochs")
         if self.epochs is not None:
-            _check_count(self.epochs, "epochs")
+            check_count(self.epochs, "epochs")
             if self.warmup_epochs >= self.epochs:
                 raise ValueError(
                     f"`warmup_epochs` must be below `epochs`; received "
@@ -167,7 +157,7 @@ class Recipe:
             >>> round(float(s(200)), 5)   # 0.045 * 0.94 after two epochs
             0.0423
         """
-        _check_count(steps_per_epoch, "steps_per_epoch")
+        check_count(steps_per_epoch, "steps_per_epoch")
         lr = self.learning_rate if learning_rate is None else learning_rate
         _check_positive(lr, "learning_rate")
         schedules = keras.optimizers.schedules
@@ -180,7 +170,7 @@ class Recipe:
         if epochs is None:
             raise ValueError(f"Recipe {self.name!r} decays over the whole "
                              "run: pass `epochs` (a positive integer).")
-        _check_count(epochs, "epochs")
+        check_count(epochs, "epochs")
         if self.warmup_epochs >= epochs:
             raise ValueError(f"`epochs` must exceed the recipe's "
                              f"{self.warmup_epochs} warm-up epochs; "
@@ -486,7 +476,7 @@ def compile_for_training(model, recipe="auto", *, steps_per_epoch,
     if not isinstance(model, keras.Model):
         raise TypeError("`model` must be a keras.Model built by "
                         f"keras_inception; received {type(model).__name__}.")
-    _check_count(steps_per_epoch, "steps_per_epoch")
+    check_count(steps_per_epoch, "steps_per_epoch")
     if aux_weight is not None:
         _check_non_negative(aux_weight, "aux_weight")
     if label_smoothing is not None:
@@ -494,11 +484,11 @@ def compile_for_training(model, recipe="auto", *, steps_per_epoch,
     if learning_rate is not None:
         _check_positive(learning_rate, "learning_rate")
     if epochs is not None:
-        _check_count(epochs, "epochs")
+        check_count(epochs, "epochs")
     if not (jit_compile == "auto" or isinstance(jit_compile, bool)):
         raise ValueError("`jit_compile` must be 'auto', True or False; "
                          f"received {jit_compile!r}.")
-    _check_count(steps_per_execution, "steps_per_execution")
+    check_count(steps_per_execution, "steps_per_execution")
     if not isinstance(run_eagerly, bool):
         raise TypeError("`run_eagerly` must be True or False; received "
                         f"{run_eagerly!r}.")
