@@ -149,7 +149,6 @@ def cmd_launch(args):
 
 
 def _add_train_arguments(p):
-    from keras_inception.runner import PRECISIONS
     d = "(default: %(default)s)"
     p.add_argument("--model", default="inception_v3",
                    help=f"registry name {d}")
@@ -177,8 +176,8 @@ def _add_train_arguments(p):
     p.add_argument("--warmup-epochs", type=float)
     p.add_argument("--strategy", default="auto",
                    help=f"auto, one_device, mirrored, multi_worker, tpu {d}")
-    p.add_argument("--precision", default="float32", choices=PRECISIONS,
-                   help=f"mixed precision policy {d}")
+    p.add_argument("--precision", default="float32",
+                   help="float32, mixed_float16 or mixed_bfloat16 " + d)
     p.add_argument("--jit-compile", type=_bool_or_auto, default="auto",
                    help=f"XLA: auto, true or false {d}")
     p.add_argument("--steps-per-execution", type=int, default=1, help=d)

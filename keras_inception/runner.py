@@ -51,6 +51,7 @@ import os
 import shutil
 import time
 
+import keras
 import numpy as np
 
 from keras_inception import _io
@@ -258,156 +259,144 @@ def _check_str(value, arg):
 # --------------------------------------------------------------------------
 # Callbacks
 # --------------------------------------------------------------------------
-def _keras():
-    import keras
-    return keras
-
-
 def _seed_states(model):
     """The dropout (and other) random generators' states: not part of
     ``save_weights``, but a resumed run needs them to draw the same masks."""
     return [v for v in model.variables if "seed_generator_state" in v.path]
 
 
-def _make_backup_class():
-    keras = _keras()
+class ExactBackupAndRestore(keras.callbacks.BackupAndRestore):
+    """``BackupAndRestore`` that resumes at the exact step, atomically.
 
-    class ExactBackupAndRestore(keras.callbacks.BackupAndRestore):
-        """``BackupAndRestore`` that resumes at the exact step, atomically.
+    Saves at every epoch end and, with ``save_freq=N``, every ``N``
+    steps: the weights with the optimizer state
+    (``step-<global step>.weights.h5``), the random generators' states
+    (``.npz``) and last ``training_metadata.json`` -- epoch, step within
+    it, global step, the best monitored value -- written under a
+    temporary name and renamed, so a kill at any moment leaves the
+    previous complete backup in force. :meth:`position` and
+    :meth:`restore` are called by the runner before ``fit`` (which then
+    starts the input stream and ``initial_epoch`` there);
+    ``on_train_begin`` restores nothing itself.
+    """
 
-        Saves at every epoch end and, with ``save_freq=N``, every ``N``
-        steps: the weights with the optimizer state
-        (``step-<global step>.weights.h5``), the random generators' states
-        (``.npz``) and last ``training_metadata.json`` -- epoch, step within
-        it, global step, the best monitored value -- written under a
-        temporary name and renamed, so a kill at any moment leaves the
-        previous complete backup in force. :meth:`position` and
-        :meth:`restore` are called by the runner before ``fit`` (which then
-        starts the input stream and ``initial_epoch`` there);
-        ``on_train_begin`` restores nothing itself.
+    def __init__(self, backup_dir, steps_per_epoch, save_freq="epoch",
+                 checkpoint=None):
+        super().__init__(backup_dir, save_freq=save_freq,
+                         delete_checkpoint=False)
+        self.steps_per_epoch = int(steps_per_epoch)
+        self.checkpoint = checkpoint   # its `best` is backed up too
+        self._epoch = 0
+        self._offset = 0
+        self._saved_step = -1
+
+    # -- reading -------------------------------------------------------
+    @property
+    def metadata_path(self):
+        return os.path.join(self.backup_dir, "training_metadata.json")
+
+    def metadata(self):
+        meta = _io.read_json(self.metadata_path)
+        if meta is None or "global_step" not in meta:
+            return None
+        return meta
+
+    def position(self):
+        """``(epoch, step)`` to resume from; ``(0, 0)`` without backup.
+
+        Raises:
+            ValueError: the backup was made with another number of
+                steps per epoch (another dataset or batch size).
         """
+        meta = self.metadata()
+        if meta is None:
+            return 0, 0
+        if meta["steps_per_epoch"] != self.steps_per_epoch:
+            raise ValueError(
+                f"the backup in {self.backup_dir} was made with "
+                f"{meta['steps_per_epoch']} steps per epoch, this run "
+                f"has {self.steps_per_epoch}: same dataset and "
+                "batch size are needed to resume (or use --overwrite).")
+        return divmod(meta["global_step"], self.steps_per_epoch)
 
-        def __init__(self, backup_dir, steps_per_epoch, save_freq="epoch",
-                     checkpoint=None):
-            super().__init__(backup_dir, save_freq=save_freq,
-                             delete_checkpoint=False)
-            self.steps_per_epoch = int(steps_per_epoch)
-            self.checkpoint = checkpoint   # its `best` is backed up too
-            self._epoch = 0
+    def restore(self, model):
+        """Loads the backed-up weights, optimizer and generator states
+        into ``model`` (compiled); returns the metadata or ``None``."""
+        meta = self.metadata()
+        if meta is None:
+            return None
+        if model.optimizer is not None and not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+        model.load_weights(os.path.join(self.backup_dir,
+                                        meta["weights"]))
+        states = np.load(os.path.join(self.backup_dir, meta["seeds"]))
+        variables = _seed_states(model)
+        if len(variables) == len(states.files):
+            for i, var in enumerate(variables):
+                var.assign(states[f"s{i}"])
+        if self.checkpoint is not None and meta.get("best") is not None:
+            self.checkpoint.best = meta["best"]
+        self._saved_step = meta["global_step"]
+        return meta
+
+    # -- position while fitting ---------------------------------------
+    def start_at(self, epoch, step):
+        """The next ``fit`` starts at ``step`` of ``epoch``."""
+        self._epoch, self._offset = epoch, step
+
+    def on_train_begin(self, logs=None):
+        pass   # restored by the runner before fit
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch != self._epoch:
             self._offset = 0
-            self._saved_step = -1
+        self._epoch = epoch
 
-        # -- reading -------------------------------------------------------
-        @property
-        def metadata_path(self):
-            return os.path.join(self.backup_dir, "training_metadata.json")
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq == "epoch":
+            return
+        global_step = (self._epoch * self.steps_per_epoch
+                       + self._offset + batch + 1)
+        if (global_step // self.save_freq
+                > max(self._saved_step, 0) // self.save_freq
+                and _finite(logs)):
+            self._save(global_step)
 
-        def metadata(self):
-            meta = _io.read_json(self.metadata_path)
-            if meta is None or "global_step" not in meta:
-                return None
-            return meta
+    def on_epoch_end(self, epoch, logs=None):
+        self._offset = 0
+        if _finite(logs):
+            self._save((epoch + 1) * self.steps_per_epoch)
 
-        def position(self):
-            """``(epoch, step)`` to resume from; ``(0, 0)`` without backup.
+    def _save(self, global_step):
+        if global_step <= self._saved_step or \
+                not _weights_finite(self.model):
+            return
+        os.makedirs(self.backup_dir, exist_ok=True)
+        stem = f"step-{global_step:09d}"
+        weights, seeds = f"{stem}.weights.h5", f"{stem}.npz"
+        with _io.atomic_path(os.path.join(self.backup_dir, weights),
+                             suffix=".weights.h5") as tmp:
+            self.model.save_weights(tmp)
+        with _io.atomic_path(os.path.join(self.backup_dir, seeds),
+                             suffix=".npz") as tmp:
+            with open(tmp, "wb") as f:
+                np.savez(f, **{f"s{i}": np.asarray(v.numpy())
+                               for i, v in
+                               enumerate(_seed_states(self.model))})
+        best = getattr(self.checkpoint, "best", None)
+        epoch, step = divmod(global_step, self.steps_per_epoch)
+        _io.write_json(self.metadata_path, {
+            "epoch": epoch, "batch": step, "global_step": global_step,
+            "steps_per_epoch": self.steps_per_epoch,
+            "weights": weights, "seeds": seeds,
+            "best": None if best is None or not math.isfinite(best)
+            else float(best),
+            "time": time.time()})
+        self._saved_step = global_step
+        for name in os.listdir(self.backup_dir):   # older backups
+            if name.startswith("step-") and not name.startswith(stem):
+                os.remove(os.path.join(self.backup_dir, name))
 
-            Raises:
-                ValueError: the backup was made with another number of
-                    steps per epoch (another dataset or batch size).
-            """
-            meta = self.metadata()
-            if meta is None:
-                return 0, 0
-            if meta["steps_per_epoch"] != self.steps_per_epoch:
-                raise ValueError(
-                    f"the backup in {self.backup_dir} was made with "
-                    f"{meta['steps_per_epoch']} steps per epoch, this run "
-                    f"has {self.steps_per_epoch}: same dataset and "
-                    "batch size are needed to resume (or use --overwrite).")
-            return divmod(meta["global_step"], self.steps_per_epoch)
-
-        def restore(self, model):
-            """Loads the backed-up weights, optimizer and generator states
-            into ``model`` (compiled); returns the metadata or ``None``."""
-            meta = self.metadata()
-            if meta is None:
-                return None
-            if model.optimizer is not None and not model.optimizer.built:
-                model.optimizer.build(model.trainable_variables)
-            model.load_weights(os.path.join(self.backup_dir,
-                                            meta["weights"]))
-            states = np.load(os.path.join(self.backup_dir, meta["seeds"]))
-            variables = _seed_states(model)
-            if len(variables) == len(states.files):
-                for i, var in enumerate(variables):
-                    var.assign(states[f"s{i}"])
-            if self.checkpoint is not None and meta.get("best") is not None:
-                self.checkpoint.best = meta["best"]
-            self._saved_step = meta["global_step"]
-            return meta
-
-        # -- position while fitting ---------------------------------------
-        def start_at(self, epoch, step):
-            """The next ``fit`` starts at ``step`` of ``epoch``."""
-            self._epoch, self._offset = epoch, step
-
-        def on_train_begin(self, logs=None):
-            pass   # restored by the runner before fit
-
-        def on_epoch_begin(self, epoch, logs=None):
-            if epoch != self._epoch:
-                self._offset = 0
-            self._epoch = epoch
-
-        def on_train_batch_end(self, batch, logs=None):
-            if self.save_freq == "epoch":
-                return
-            global_step = (self._epoch * self.steps_per_epoch
-                           + self._offset + batch + 1)
-            if (global_step // self.save_freq
-                    > max(self._saved_step, 0) // self.save_freq
-                    and _finite(logs)):
-                self._save(global_step)
-
-        def on_epoch_end(self, epoch, logs=None):
-            self._offset = 0
-            if _finite(logs):
-                self._save((epoch + 1) * self.steps_per_epoch)
-
-        def _save_model(self):   # Keras's entry point, kept consistent
-            self._save((self._epoch * self.steps_per_epoch) + self._offset)
-
-        def _save(self, global_step):
-            if global_step <= self._saved_step or \
-                    not _weights_finite(self.model):
-                return
-            os.makedirs(self.backup_dir, exist_ok=True)
-            stem = f"step-{global_step:09d}"
-            weights, seeds = f"{stem}.weights.h5", f"{stem}.npz"
-            with _io.atomic_path(os.path.join(self.backup_dir, weights),
-                                 suffix=".weights.h5") as tmp:
-                self.model.save_weights(tmp)
-            with _io.atomic_path(os.path.join(self.backup_dir, seeds),
-                                 suffix=".npz") as tmp:
-                with open(tmp, "wb") as f:
-                    np.savez(f, **{f"s{i}": np.asarray(v.numpy())
-                                   for i, v in
-                                   enumerate(_seed_states(self.model))})
-            best = getattr(self.checkpoint, "best", None)
-            epoch, step = divmod(global_step, self.steps_per_epoch)
-            _io.write_json(self.metadata_path, {
-                "epoch": epoch, "batch": step, "global_step": global_step,
-                "steps_per_epoch": self.steps_per_epoch,
-                "weights": weights, "seeds": seeds,
-                "best": None if best is None or not math.isfinite(best)
-                else float(best),
-                "time": time.time()})
-            self._saved_step = global_step
-            for name in os.listdir(self.backup_dir):   # older backups
-                if name.startswith("step-") and not name.startswith(stem):
-                    os.remove(os.path.join(self.backup_dir, name))
-
-    return ExactBackupAndRestore
 
 
 def _finite(logs):
@@ -426,109 +415,93 @@ def _weights_finite(model):
                if "float" in str(v.dtype))
 
 
-def _make_checkpoint_class():
-    keras = _keras()
+class AtomicModelCheckpoint(keras.callbacks.ModelCheckpoint):
+    """``ModelCheckpoint`` (weights only, once per epoch) that writes
+    under a temporary name and renames it over ``filepath``, so a kill
+    during the write leaves the previous file whole."""
 
-    class AtomicModelCheckpoint(keras.callbacks.ModelCheckpoint):
-        """``ModelCheckpoint`` (weights only, once per epoch) that writes
-        under a temporary name and renames it over ``filepath``, so a kill
-        during the write leaves the previous file whole."""
+    def __init__(self, filepath, **kwargs):
+        self.final_path = os.fspath(filepath)
+        folder, name = os.path.split(self.final_path)
+        self.partial_path = os.path.join(folder, f".partial-{name}")
+        super().__init__(self.partial_path, save_weights_only=True,
+                         **kwargs)
 
-        def __init__(self, filepath, **kwargs):
-            self.final_path = os.fspath(filepath)
-            folder, name = os.path.split(self.final_path)
-            self.partial_path = os.path.join(folder, f".partial-{name}")
-            super().__init__(self.partial_path, save_weights_only=True,
-                             **kwargs)
-
-        def on_epoch_end(self, epoch, logs=None):
-            if not _finite(logs):
-                return
-            super().on_epoch_end(epoch, logs)
-            if os.path.exists(self.partial_path):
-                os.replace(self.partial_path, self.final_path)
-
-    return AtomicModelCheckpoint
+    def on_epoch_end(self, epoch, logs=None):
+        if not _finite(logs):
+            return
+        super().on_epoch_end(epoch, logs)
+        if os.path.exists(self.partial_path):
+            os.replace(self.partial_path, self.final_path)
 
 
-def _make_nan_guard_class():
-    keras = _keras()
 
-    class NaNGuard(keras.callbacks.TerminateOnNaN):
-        """``TerminateOnNaN`` that remembers where the loss diverged, so
-        the runner can raise :class:`TrainingDiverged` with advice."""
+class NaNGuard(keras.callbacks.TerminateOnNaN):
+    """``TerminateOnNaN`` that remembers where the loss diverged, so
+    the runner can raise :class:`TrainingDiverged` with advice."""
 
-        def __init__(self):
-            super().__init__()
-            self.epoch = 0
-            self.diverged = None   # (epoch, batch, loss)
+    def __init__(self):
+        super().__init__()
+        self.epoch = 0
+        self.diverged = None   # (epoch, batch, loss)
 
-        def on_epoch_begin(self, epoch, logs=None):
-            self.epoch = epoch
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
 
-        def on_batch_end(self, batch, logs=None):
-            if not _finite(logs):
-                self.diverged = (self.epoch, batch, float(logs["loss"]))
-                self.model.stop_training = True
-
-    return NaNGuard
+    def on_batch_end(self, batch, logs=None):
+        if not _finite(logs):
+            self.diverged = (self.epoch, batch, float(logs["loss"]))
+            self.model.stop_training = True
 
 
-def _make_sync_class():
-    keras = _keras()
 
-    class SyncMovingStatistics(keras.callbacks.Callback):
-        """Averages batch norm's moving statistics over the replicas at
-        each epoch end, before anything is saved, so every worker holds
-        (and checkpoints) the same model
-        (:func:`keras_inception.distribute.sync_moving_statistics`)."""
+class SyncMovingStatistics(keras.callbacks.Callback):
+    """Averages batch norm's moving statistics over the replicas at
+    each epoch end, before anything is saved, so every worker holds
+    (and checkpoints) the same model
+    (:func:`keras_inception.distribute.sync_moving_statistics`)."""
 
-        def __init__(self, strategy):
-            super().__init__()
-            self.strategy = strategy
+    def __init__(self, strategy):
+        super().__init__()
+        self.strategy = strategy
 
-        def on_epoch_end(self, epoch, logs=None):
-            from keras_inception.distribute import sync_moving_statistics
-            sync_moving_statistics(self.model, self.strategy)
-
-    return SyncMovingStatistics
+    def on_epoch_end(self, epoch, logs=None):
+        from keras_inception.distribute import sync_moving_statistics
+        sync_moving_statistics(self.model, self.strategy)
 
 
-def _make_clock_class():
-    keras = _keras()
 
-    class Clock(keras.callbacks.Callback):
-        """Times training batches (not validation, not the first batch of
-        each fit, which includes tracing and compilation)."""
+class Clock(keras.callbacks.Callback):
+    """Times training batches (not validation, not the first batch of
+    each fit, which includes tracing and compilation)."""
 
-        def __init__(self, batch_size):
-            super().__init__()
-            self.batch_size = batch_size
-            self.batches = 0
-            self.seconds = 0.0
-            self._first = True
-            self._start = None
+    def __init__(self, batch_size):
+        super().__init__()
+        self.batch_size = batch_size
+        self.batches = 0
+        self.seconds = 0.0
+        self._first = True
+        self._start = None
 
-        def on_train_begin(self, logs=None):
-            self._first = True
+    def on_train_begin(self, logs=None):
+        self._first = True
 
-        def on_train_batch_begin(self, batch, logs=None):
-            self._start = time.perf_counter()
+    def on_train_batch_begin(self, batch, logs=None):
+        self._start = time.perf_counter()
 
-        def on_train_batch_end(self, batch, logs=None):
-            if self._first:
-                self._first = False
-                return
-            self.seconds += time.perf_counter() - self._start
-            self.batches += 1
+    def on_train_batch_end(self, batch, logs=None):
+        if self._first:
+            self._first = False
+            return
+        self.seconds += time.perf_counter() - self._start
+        self.batches += 1
 
-        @property
-        def images_per_second(self):
-            if not self.seconds:
-                return None
-            return self.batches * self.batch_size / self.seconds
+    @property
+    def images_per_second(self):
+        if not self.seconds:
+            return None
+        return self.batches * self.batch_size / self.seconds
 
-    return Clock
 
 
 # --------------------------------------------------------------------------
@@ -659,7 +632,6 @@ def train(config, *, extra_callbacks=()):
                     "train. Pass overwrite=True (--overwrite) to train "
                     "again.", config.output, finished["val_top1"])
         return finished
-    import keras
     policy = keras.mixed_precision.global_policy()
     try:
         return _train(config, strategy, run_dir, chief, extra_callbacks)
@@ -668,7 +640,6 @@ def train(config, *, extra_callbacks=()):
 
 
 def _train(config, strategy, run_dir, chief, extra_callbacks):
-    import keras
     import tensorflow as tf
 
     from keras_inception import data as data_lib
@@ -683,8 +654,8 @@ def _train(config, strategy, run_dir, chief, extra_callbacks):
 
     # Where to start: the backup's position decides the input stream.
     meta = _io.read_json(os.path.join(backup_dir, "training_metadata.json"))
-    start_epoch, start_step = (0, 0) if not meta else divmod(
-        meta["global_step"], meta["steps_per_epoch"])
+    start_epoch, start_step = (meta["epoch"], meta["batch"]) if meta \
+        else (0, 0)
     load = dict(image_size=config.image_size, batch_size=config.batch_size,
                 preprocessing=info.preprocessing, data_dir=config.data_dir,
                 validation_fraction=config.validation_fraction,
@@ -704,9 +675,6 @@ def _train(config, strategy, run_dir, chief, extra_callbacks):
                 "to resume (or use --overwrite).") from None
         raise
     steps = data.steps_per_epoch
-    Backup = _make_backup_class()
-    Checkpoint = _make_checkpoint_class()
-    checkpoint_monitor = None
 
     with strategy.scope():
         model, model_kwargs = _build_model(config, len(data.class_names))
@@ -728,12 +696,12 @@ def _train(config, strategy, run_dir, chief, extra_callbacks):
         checkpoint_monitor = ("val_predictions_top1"
                               if isinstance(model.output, dict)
                               else "val_top1")
-        best_cb = Checkpoint(os.path.join(run_dir, BEST),
-                             monitor=checkpoint_monitor, mode="max",
-                             save_best_only=True)
-        backup = Backup(backup_dir, steps,
-                        save_freq=config.backup_every or "epoch",
-                        checkpoint=best_cb)
+        best_cb = AtomicModelCheckpoint(os.path.join(run_dir, BEST),
+                                        monitor=checkpoint_monitor,
+                                        mode="max", save_best_only=True)
+        backup = ExactBackupAndRestore(
+            backup_dir, steps, save_freq=config.backup_every or "epoch",
+            checkpoint=best_cb)
         epoch, step = backup.position()
         resumed = backup.restore(model)
     if resumed is not None:
@@ -761,11 +729,10 @@ def _train(config, strategy, run_dir, chief, extra_callbacks):
     def targets(stream):
         return stream.map(lambda x, y: (x, training.targets_for(model, y)))
 
-    NaNGuard, Clock = _make_nan_guard_class(), _make_clock_class()
     nan_guard, clock = NaNGuard(), Clock(config.batch_size)
     callbacks = [
-        nan_guard, clock, _make_sync_class()(strategy), backup, best_cb,
-        Checkpoint(os.path.join(run_dir, LAST)),
+        nan_guard, clock, SyncMovingStatistics(strategy), backup, best_cb,
+        AtomicModelCheckpoint(os.path.join(run_dir, LAST)),
         keras.callbacks.CSVLogger(os.path.join(run_dir, HISTORY),
                                   append=True),
         keras.callbacks.TensorBoard(os.path.join(run_dir, LOGS)),
