@@ -70,7 +70,7 @@ logger = logging.getLogger("keras_inception")
 
 EMBEDDED = "inception_shapes"
 AUGMENTS = ("inception", "light", "none")
-PREPROCESSING = ("tf", "torch", "caffe")
+PREPROCESSING = ("tf", "torch", "caffe", "none")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 MIN_IMAGE_SIZE = 32
 
@@ -322,7 +322,10 @@ def train_transform(image, seed, *, image_size, augment="inception",
 def _preprocess(image, mode):
     """:func:`keras_inception.imagenet.preprocess_input`'s arithmetic in
     ``tf`` ops: tf.data runs on TensorFlow whatever the Keras backend, where
-    ``keras.ops`` would not."""
+    ``keras.ops`` would not. ``"none"`` keeps the 0-255 pixels (for models
+    that preprocess inside their graph, such as exports)."""
+    if mode == "none":
+        return image
     if mode == "tf":
         return image / 127.5 - 1.0
     if mode == "torch":
@@ -809,7 +812,9 @@ def load(dataset, *, image_size, batch_size, preprocessing="tf",
             ``evaluation_only``).
         preprocessing: the model's convention, ``"tf"``, ``"torch"`` or
             ``"caffe"`` (``get_model_info(name).preprocessing``), as
-            :func:`keras_inception.imagenet.preprocess_input`.
+            :func:`keras_inception.imagenet.preprocess_input`; ``"none"``
+            yields float32 pixels in [0, 255] (for exported models, which
+            preprocess inside their graph).
         data_dir: TFDS data folder (``None``: TFDS's default).
         validation_fraction: in [0, 1), for datasets without a validation
             split.

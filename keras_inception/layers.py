@@ -28,6 +28,8 @@ from typing import Union
 import keras
 from keras import layers, ops
 
+from keras_inception.imagenet import _MODES, _preprocess_tensor
+
 PACKAGE = "keras_inception"
 
 
@@ -186,6 +188,32 @@ class LocalResponseNormalization(layers.Layer):
     def get_config(self):
         return {**super().get_config(), "depth_radius": self.depth_radius,
                 "bias": self.bias, "alpha": self.alpha, "beta": self.beta}
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class Preprocessing(layers.Layer):
+    """A network's input preprocessing as a layer, for models that take
+    0-255 RGB pixels (the exports of :mod:`keras_inception.export`).
+
+    The arithmetic is :func:`keras_inception.imagenet.preprocess_input`'s
+    (``mode`` ``"tf"``, ``"torch"`` or ``"caffe"``); float32 out.
+    """
+
+    def __init__(self, mode="tf", **kwargs):
+        if mode not in _MODES:
+            raise ValueError(f"`mode` must be one of {_MODES}; received "
+                             f"{mode!r}.")
+        super().__init__(**kwargs)
+        self.mode = mode
+
+    def call(self, inputs):
+        return _preprocess_tensor(ops.cast(inputs, "float32"), self.mode)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "mode": self.mode}
 
 
 # --------------------------------------------------------------------------
