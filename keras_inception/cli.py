@@ -148,6 +148,73 @@ def cmd_launch(args):
         timeout=args.timeout)
 
 
+def cmd_export(args):
+    from keras_inception import export
+
+    if (args.checkpoint is None) == (args.model is None):
+        raise ValueError("give either --checkpoint RUN (a training run or a "
+                         "weights file in one) or --model NAME --weights "
+                         "FILE.")
+    if args.model is not None and args.weights is None:
+        raise ValueError("--model needs --weights FILE (the weights to "
+                         "export).")
+    if args.checkpoint is not None and args.weights is not None:
+        raise ValueError("--weights goes with --model; with --checkpoint, "
+                         "pass the weights file as --checkpoint.")
+    common = dict(path=args.output, formats=args.format,
+                  quantize=args.quantize, version=args.version,
+                  overwrite=args.overwrite, opset=args.opset,
+                  max_pixels=args.max_pixels, top_k=args.top_k,
+                  name=args.name, dataset=args.dataset,
+                  data_dir=args.data_dir,
+                  calibration_images=args.calibration_images,
+                  evaluation_images=args.evaluation_images)
+    if args.checkpoint is not None:
+        result = export.export_checkpoint(args.checkpoint, **common)
+    else:
+        result = export.export_weights(
+            args.model, args.weights, classes=args.classes,
+            input_size=args.input_size,
+            width_multiplier=args.width_multiplier, **common)
+    print(_format_export(result))
+    return 0
+
+
+def _format_export(result):
+    lines = [f"exported {result.manifest['model_name']} version "
+             f"{result.version} to {result.path}"]
+    for key, entry in result.manifest["artifacts"].items():
+        parity = entry["parity"]
+        text = (f"  {key:15s} {entry['bytes'] / 1e6:8.2f} MB  max |diff| "
+                f"{parity['max_abs_diff']:.2e}, top-1 agreement "
+                f"{100 * parity['top1_agreement']:.1f}% on "
+                f"{parity['images']} images")
+        accuracy = entry.get("accuracy")
+        if accuracy:
+            text += (f"; top-1 {100 * accuracy['top1']:.2f}% vs Keras "
+                     f"{100 * accuracy['keras_top1']:.2f}% on "
+                     f"{accuracy['images']} labelled images")
+        if entry.get("meets_targets") is False:
+            text += "  (below target)"
+        lines.append(text)
+    lines.append(f"  manifest: {result.path}/manifest.json")
+    return "\n".join(lines)
+
+
+def cmd_predict(args):
+    from keras_inception.artifacts import load_artifact
+
+    artifact = load_artifact(args.artifact)
+    probabilities = artifact.predict_files(args.images)
+    print(f"{artifact.kind}: {artifact.path}")
+    for image, best in zip(args.images,
+                           artifact.top_k(probabilities, args.top)):
+        print(image)
+        for rank, (name, score) in enumerate(best, 1):
+            print(f"  {rank}. {name:30s} {score:.4f}")
+    return 0
+
+
 def _add_train_arguments(p):
     d = "(default: %(default)s)"
     p.add_argument("--model", default="inception_v3",
@@ -236,6 +303,61 @@ def build_parser():
     p.add_argument("--data-dir")
     p.add_argument("--verbose", type=int, choices=(0, 1, 2))
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("export", help="SavedModel (TF Serving), TFLite and "
+                       "ONNX of a run or a weights file, each checked "
+                       "against Keras")
+    src = p.add_argument_group("what to export")
+    src.add_argument("--checkpoint",
+                     help="a training run folder, or a weights file in one")
+    src.add_argument("--model", help="a registry name (with --weights)")
+    src.add_argument("--weights", help="weights file for --model")
+    src.add_argument("--classes", type=int, default=1000,
+                     help="with --model (default: %(default)s)")
+    src.add_argument("--input-size", type=int,
+                     help="with --model (default: the model's)")
+    src.add_argument("--width-multiplier", type=float, default=1.0,
+                     help="with --model (default: %(default)s)")
+    p.add_argument("--format", default="saved_model",
+                   help="comma-separated: saved_model, tflite, onnx "
+                   "(default: %(default)s)")
+    p.add_argument("--quantize", help="TFLite variants, comma-separated: "
+                   "none (fp32), fp16, dynamic, int8 (default: none)")
+    p.add_argument("--version", type=int,
+                   help="version number (default: one above the newest)")
+    p.add_argument("--output", default="saved_models",
+                   help="export folder (default: %(default)s)")
+    p.add_argument("--name", help="model name (default: the run's folder "
+                   "name, or the registry name)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing version")
+    p.add_argument("--opset", type=int, default=17,
+                   help="ONNX opset (default: %(default)s)")
+    p.add_argument("--max-pixels", type=int, default=40_000_000,
+                   help="largest image predict_images decodes "
+                   "(default: %(default)s)")
+    p.add_argument("--top-k", type=int,
+                   help="classes in top_k_* outputs (default: 5)")
+    p.add_argument("--dataset", help="images for int8 calibration and the "
+                   "checks (default: the run's dataset)")
+    p.add_argument("--data-dir", help="TFDS data folder")
+    p.add_argument("--calibration-images", type=int, default=200,
+                   help="(default: %(default)s)")
+    p.add_argument("--evaluation-images", type=int, default=1000,
+                   help="labelled images quantized models are scored on "
+                   "(default: %(default)s)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("predict", help="top-5 classes of image files from a "
+                       "SavedModel, .tflite, .onnx or training run")
+    p.add_argument("images", nargs="+", metavar="IMAGE",
+                   help="JPEG, PNG, GIF or BMP files")
+    p.add_argument("--artifact", required=True,
+                   help="SavedModel folder, .tflite, .onnx, or a run folder "
+                   "/ weights file")
+    p.add_argument("--top", type=int, default=5,
+                   help="classes per image (default: %(default)s)")
+    p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("launch", help="start N local workers of `train` "
                        "with TF_CONFIG set (MultiWorkerMirroredStrategy)")
