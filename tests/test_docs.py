@@ -17,7 +17,9 @@ MODULES = ["keras_inception", "keras_inception.builder",
            "keras_inception.training", "keras_inception.datasets",
            "keras_inception.datasets.shapes", "keras_inception.data",
            "keras_inception.distribute", "keras_inception.runner",
-           "keras_inception._io"]
+           "keras_inception._io",
+           "keras_inception.export", "keras_inception.serving",
+           "keras_inception.artifacts"]
 
 
 @pytest.mark.parametrize("module", MODULES)
