@@ -1,0 +1,692 @@
+"""Deployment: every artifact kind checked in its own runtime against Keras.
+
+References are independent of the export code: Keras's output on
+``preprocess_input`` images, and each artifact run directly in its runtime
+(``tf.saved_model.load``, ai-edge-litert's ``Interpreter``, an onnxruntime
+``InferenceSession``), never through :mod:`keras_inception.artifacts`.
+
+* every generation (width 0.25, minimum input): SavedModel, ONNX and TFLite
+  fp32 within 1e-4; TFLite fp16 and dynamic-range agreement on 64 images of
+  the embedded dataset recorded as ai-edge-litert measures it;
+* a full-size Inception-v3 with its auxiliary head (stripped on export);
+* a GoogLeNet trained on the embedded dataset (``trained_run``): int8
+  agreement and accuracy, ``predict_images`` against ``predict`` with the
+  checkpoint, ``predict`` with every artifact kind, SIGKILL mid-export,
+  ``saved_model_cli``, a fresh process, warm-up records, bad input.
+"""
+
+import base64
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import keras_inception
+from keras_inception import data, export, serving
+
+from tests.conftest import SMALL, small_size
+
+ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+
+
+def cli(*args, timeout=600):
+    return subprocess.run([sys.executable, "-m", "keras_inception.cli",
+                           *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, env=ENV)
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory):
+    import tensorflow_datasets as tfds
+    folder = str(tmp_path_factory.mktemp("tfds"))
+    tfds.builder("inception_shapes/tiny",
+                 data_dir=folder).download_and_prepare()
+    return folder
+
+
+def shapes_images(data_dir, size, count=64):
+    """``count`` labelled 0-255 images of the tiny embedded dataset at
+    ``size`` (training split, evaluation view: 100 images)."""
+    d = data.load("inception_shapes/tiny", image_size=size, batch_size=count,
+                  data_dir=data_dir, preprocessing="none", augment="none",
+                  central_fraction=1.0, evaluation_only=True)
+    images, labels = next(iter(d.train))
+    return images.numpy(), labels.numpy(), list(d.class_names)
+
+
+# --------------------------------------------------------------------------
+# The runtimes, used directly
+# --------------------------------------------------------------------------
+def run_saved_model(folder, images):
+    loaded = tf.saved_model.load(folder)
+    return loaded.signatures["serving_default"](
+        images=tf.constant(images))["probabilities"].numpy()
+
+
+def run_tflite(path, images):
+    from ai_edge_litert.interpreter import Interpreter
+    runner = Interpreter(model_path=path).get_signature_runner()
+    detail = runner.get_input_details()["images"]
+    out_detail = runner.get_output_details()["probabilities"]
+    if detail["dtype"] != np.float32:
+        scale, zero = detail["quantization"]
+        images = np.clip(np.round(images / scale + zero), 0, 255).astype(
+            detail["dtype"])
+    outs = [runner(images=images[i:i + 16])["probabilities"]
+            for i in range(0, len(images), 16)]
+    out = np.concatenate(outs).astype(np.float32)
+    if out_detail["dtype"] != np.float32:
+        scale, zero = out_detail["quantization"]
+        out = (out - zero) * scale
+    return out
+
+
+def run_onnx(path, images):
+    import onnxruntime as ort
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    return session.run(["probabilities"], {"images": images})[0]
+
+
+def keras_reference(model, images, mode):
+    model = keras_inception.strip_aux(model)
+    return np.concatenate([
+        np.asarray(model(keras_inception.preprocess_input(
+            images[i:i + 16], mode=mode), training=False))
+        for i in range(0, len(images), 16)])
+
+
+def agreement(a, b):
+    return float(np.mean(a.argmax(-1) == b.argmax(-1)))
+
+
+# --------------------------------------------------------------------------
+# Every generation
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("name", keras_inception.list_models())
+def test_every_generation_exports_agree_with_keras(name, tmp_path, tiny_dir):
+    size = small_size(name)
+    mode = keras_inception.get_model_info(name).preprocessing
+    model = keras_inception.get_model(name, input_shape=(size, size, 3),
+                                      classes=10, **SMALL)
+    images, labels, class_names = shapes_images(tiny_dir, size)
+    result = export.export(
+        model, tmp_path, "saved_model,tflite,onnx",
+        quantize="none,fp16,dynamic", class_names=class_names,
+        validation_data=[(images, labels)], central_fraction=1.0)
+    assert result.path == os.path.join(str(tmp_path), name, "1")
+    ref = keras_reference(model, images, mode)
+
+    measured = {
+        "saved_model": run_saved_model(result.path, images),
+        "onnx": run_onnx(result.artifact("onnx"), images),
+        "tflite": run_tflite(result.artifact("tflite"), images),
+    }
+    for kind, out in measured.items():
+        diff = float(np.max(np.abs(out - ref)))
+        assert diff <= 1e-4, (kind, diff)
+        recorded = result.manifest["artifacts"][kind]["parity"]
+        assert recorded["max_abs_diff"] <= 1e-4
+        assert recorded["images"] == 64
+    # fp16 and dynamic range: the figures recorded in the manifest are the
+    # ones ai-edge-litert gives. The >= 99% agreement target is asserted on
+    # the trained model below: a random-init network scores its classes
+    # within quantization noise of each other (measured: 95-98% agreement
+    # for some generations), so agreement here would test the seed.
+    for mode_ in ("fp16", "dynamic"):
+        out = run_tflite(result.artifact(f"tflite_{mode_}"), images)
+        entry = result.manifest["artifacts"][f"tflite_{mode_}"]
+        assert entry["parity"]["top1_agreement"] == agreement(out, ref)
+        assert entry["meets_targets"] is (agreement(out, ref) >= 0.99)
+    # Quantized files are smaller than float32.
+    sizes = {k: v["bytes"] for k, v in result.manifest["artifacts"].items()}
+    assert sizes["tflite_dynamic"] < sizes["tflite_fp16"] < sizes["tflite"]
+
+
+@pytest.mark.slow
+def test_full_size_inception_v3_with_aux_head(tmp_path):
+    model = keras_inception.InceptionV3(aux_logits=True)
+    # Sharper scores than at initialisation, so 1e-4 on probabilities is
+    # a real bound (random weights spread 1000 scores around 0.001).
+    dense = model.get_layer("predictions")
+    kernel, bias = dense.get_weights()
+    rng = np.random.default_rng(0)
+    dense.set_weights([kernel * 20, rng.normal(0, 3, bias.shape)])
+    result = export.export(model, tmp_path, ["saved_model", "onnx",
+                                             "tflite"], parity_images=4)
+    images = export._random_images(4, 299, seed=1)
+    ref = keras_reference(model, images, "tf")
+    assert ref.shape == (4, 1000) and ref.max() > 0.01
+    for out in (run_saved_model(result.path, images),
+                run_onnx(result.artifact("onnx"), images),
+                run_tflite(result.artifact("tflite"), images)):
+        assert out.shape == (4, 1000)
+        assert float(np.max(np.abs(out - ref))) <= 1e-4
+    manifest = result.manifest
+    assert manifest["architecture"] == "inception_v3"
+    assert manifest["input"]["height"] == 299
+    assert manifest["class_names"][0] == "tench"   # ImageNet's names
+
+
+# --------------------------------------------------------------------------
+# Image decoding in the serving graph
+# --------------------------------------------------------------------------
+def _encode(fmt, array):
+    import io
+
+    from PIL import Image
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("fmt,shape", [
+    ("JPEG", (37, 53, 3)), ("PNG", (41, 29, 4)), ("PNG", (30, 31)),
+    ("GIF", (33, 45)), ("BMP", (27, 50, 3))])
+def test_header_sizes_match_pillow(fmt, shape):
+    rng = np.random.default_rng(0)
+    array = rng.integers(0, 255, shape, dtype=np.uint8)
+    if fmt == "GIF":
+        from PIL import Image
+        import io
+        buffer = io.BytesIO()
+        Image.fromarray(array).convert("P").save(buffer, format="GIF")
+        encoded = buffer.getvalue()
+    else:
+        encoded = _encode(fmt, array)
+    height, width = serving._header_size(tf.constant(encoded))
+    assert (int(height), int(width)) == shape[:2]
+    view = serving.image_view(tf.constant(encoded), image_size=24,
+                              central_fraction=1.0, max_pixels=10 ** 6)
+    assert view.shape == (24, 24, 3) and view.dtype == tf.float32
+
+
+def test_top_down_bmp_height_is_positive():
+    encoded = bytearray(_encode("BMP", np.zeros((12, 20, 3), np.uint8)))
+    height = int.from_bytes(encoded[22:26], "little", signed=True)
+    encoded[22:26] = (-height).to_bytes(4, "little", signed=True)
+    h, w = serving._header_size(tf.constant(bytes(encoded)))
+    assert (int(h), int(w)) == (12, 20)
+
+
+def test_huge_image_refused_before_decoding(tmp_path):
+    # A PNG header claiming 60000 x 60000 pixels and no pixel data: the size
+    # check fires, not the decoder.
+    encoded = _encode("PNG", np.zeros((2, 2, 3), np.uint8))
+    fake = encoded[:16] + (60000).to_bytes(4, "big") + \
+        (60000).to_bytes(4, "big") + encoded[24:]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="max_pixels"):
+        serving.image_view(tf.constant(fake), image_size=8,
+                           central_fraction=1.0, max_pixels=10 ** 8)
+    path = tmp_path / "huge.png"
+    path.write_bytes(fake)
+    with pytest.raises(ValueError, match="more than max_pixels"):
+        serving.check_image_file(str(path), max_pixels=10 ** 8)
+
+
+@pytest.mark.parametrize("payload,message", [
+    (b"hello, this is text", "not a JPEG, PNG, GIF or BMP"),
+    (b"", "not a JPEG, PNG, GIF or BMP"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "truncated image header"),
+    (b"BM\x00\x00", "truncated image header"),
+])
+def test_bad_bytes_give_clear_errors(payload, message):
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+        serving.image_view(tf.constant(payload), image_size=8,
+                           central_fraction=1.0, max_pixels=10 ** 6)
+
+
+# --------------------------------------------------------------------------
+# Arguments
+# --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny_model():
+    return keras_inception.InceptionV1(input_shape=(32, 32, 3), classes=3,
+                                       width_multiplier=0.25)
+
+
+@pytest.mark.parametrize("kwargs,error,match", [
+    ({"formats": "saved_model,pdf"}, ValueError, "unknown format 'pdf'"),
+    ({"formats": ""}, ValueError, "`formats` is empty"),
+    ({"formats": 3}, TypeError, "`formats` must be"),
+    ({"formats": "onnx", "quantize": "int8"}, ValueError,
+     "applies to the tflite format only"),
+    ({"formats": "tflite", "quantize": "int4"}, ValueError,
+     "unknown mode 'int4'"),
+    ({"formats": "tflite", "quantize": "int8"}, ValueError,
+     "needs `calibration_data`"),
+    ({"version": 0}, ValueError, "`version` must be a positive integer"),
+    ({"version": "2"}, TypeError, "`version` must be a positive integer"),
+    ({"name": "../x"}, ValueError, "`name` must be"),
+    ({"name": "12"}, ValueError, "not a number"),
+    ({"formats": "onnx", "opset": 7}, ValueError, "`opset` must be in"),
+    ({"top_k": 4}, ValueError, "`top_k` must be at most"),
+    ({"top_k": 0}, ValueError, "`top_k` must be a positive integer"),
+    ({"class_names": ["a", "b"]}, ValueError, "has 2 names"),
+    ({"central_fraction": 0}, ValueError, "`central_fraction`"),
+    ({"max_pixels": -1}, ValueError, "`max_pixels`"),
+    ({"validation_data": np.zeros((2, 40, 40, 3))}, ValueError,
+     r"shape \(32, 32, 3\)"),
+])
+def test_bad_arguments_fail_before_anything_is_written(
+        tiny_model, tmp_path, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        export.export(tiny_model, tmp_path / "out", **kwargs)
+    leftovers = [] if not (tmp_path / "out").exists() else [
+        p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+    assert leftovers == []
+
+
+def test_models_outside_the_package_need_preprocessing(tmp_path):
+    import keras
+    inputs = keras.Input((32, 32, 3))
+    outputs = keras.layers.Dense(4)(keras.layers.GlobalAveragePooling2D()(
+        inputs))
+    model = keras.Model(inputs, outputs, name="plain")
+    with pytest.raises(ValueError, match="`preprocessing` must be given"):
+        export.export(model, tmp_path)
+    # A logits model gets a softmax: its exported scores sum to one.
+    result = export.export(model, tmp_path, "onnx", preprocessing="tf",
+                           parity_images=4)
+    images = export._random_images(4, 32, seed=0)
+    out = run_onnx(result.artifact("onnx"), images)
+    np.testing.assert_allclose(out.sum(-1), 1.0, rtol=1e-5)
+    assert result.manifest["model_name"] == "plain"
+
+
+def test_non_square_or_headless_models_are_refused(tmp_path):
+    wide = keras_inception.InceptionV1(input_shape=(32, 48, 3), classes=3,
+                                       width_multiplier=0.25)
+    with pytest.raises(ValueError, match="square RGB images"):
+        export.export(wide, tmp_path)
+    maps = keras_inception.InceptionV1(include_top=False,
+                                       input_shape=(32, 32, 3),
+                                       width_multiplier=0.25)
+    with pytest.raises(ValueError, match="must end in a classifier"):
+        export.export(maps, tmp_path, preprocessing="tf")
+
+
+def test_existing_version_is_never_replaced_without_overwrite(
+        tiny_model, tmp_path):
+    first = export.export(tiny_model, tmp_path, "onnx", parity_images=2)
+    assert first.version == 1
+    second = export.export(tiny_model, tmp_path, "onnx", parity_images=2)
+    assert second.version == 2           # the next number by default
+    before = open(first.artifact("onnx"), "rb").read()
+    with pytest.raises(ValueError, match="exists"):
+        export.export(tiny_model, tmp_path, "onnx", version=1)
+    assert open(first.artifact("onnx"), "rb").read() == before
+    replaced = export.export(tiny_model, tmp_path, "tflite", version=1,
+                             overwrite=True, parity_images=2)
+    assert sorted(os.listdir(replaced.path)) == ["manifest.json",
+                                                 "model.tflite"]
+    assert sorted(os.listdir(tmp_path / "inception_v1")) == ["1", "2"]
+
+
+# --------------------------------------------------------------------------
+# A model trained on the embedded dataset
+# --------------------------------------------------------------------------
+TRAINED = dict(model="inception_v1", dataset="default", width_multiplier=0.25,
+               epochs=4, batch_size=64, recipe="modern_adamw",
+               learning_rate=2e-3, warmup_epochs=1, jit_compile=False,
+               verbose=0)
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    """A width-0.25 GoogLeNet trained for 4 epochs on the embedded
+    ``inception_shapes`` (64 px), through the package's own runner."""
+    from keras_inception.runner import TrainConfig, train
+    root = tmp_path_factory.mktemp("trained")
+    run = str(root / "shapes_v1")
+    summary = train(TrainConfig(output=run, data_dir=str(root / "tfds"),
+                                **TRAINED))
+    assert summary["best_val_top1"] > 0.3
+    return run
+
+
+@pytest.fixture(scope="module")
+def trained_export(trained_run, tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("exports"))
+    result = export.export_checkpoint(
+        trained_run, out, "saved_model,tflite,onnx",
+        quantize="none,fp16,dynamic,int8")
+    return result
+
+
+@pytest.fixture(scope="module")
+def image_files(trained_run, tmp_path_factory):
+    """Twelve validation images of the run's dataset as JPEG, PNG, BMP and
+    GIF files."""
+    from keras_inception.runner import model_from_run
+    _, saved = model_from_run(trained_run)
+    d = data.load("default", image_size=64, batch_size=12,
+                  data_dir=saved["config"]["data_dir"],
+                  preprocessing="none", augment="none",
+                  central_fraction=1.0, evaluation_only=True)
+    images, _ = next(iter(d.validation))
+    folder = tmp_path_factory.mktemp("images")
+    paths = []
+    for i, image in enumerate(images.numpy().astype(np.uint8)):
+        fmt = ("JPEG", "PNG", "BMP", "GIF")[i % 4]
+        path = folder / f"image_{i:02d}.{fmt.lower()}"
+        path.write_bytes(_encode(fmt, image))
+        paths.append(str(path))
+    return paths
+
+
+pytestmark_trained = pytest.mark.xdist_group("trained")
+
+
+@pytestmark_trained
+def test_int8_of_a_trained_model_keeps_its_accuracy(trained_export,
+                                                    trained_run):
+    entry = trained_export.manifest["artifacts"]["tflite_int8"]
+    accuracy = entry["accuracy"]
+    assert accuracy["images"] == 1000
+    assert accuracy["top1_agreement"] >= 0.95
+    assert accuracy["accuracy_drop_points"] <= 2.0
+    assert entry["meets_targets"] is True
+    # Recomputed here, in ai-edge-litert, against the Keras checkpoint.
+    from keras_inception.runner import model_from_run
+    model, saved = model_from_run(trained_run)
+    d = data.load("default", image_size=64, batch_size=100,
+                  data_dir=saved["config"]["data_dir"], preprocessing="none",
+                  augment="none", central_fraction=1.0, evaluation_only=True)
+    images, labels = map(np.concatenate, zip(*[
+        (x.numpy(), y.numpy()) for x, y in d.validation]))
+    ref = keras_reference(model, images, "tf")
+    out = run_tflite(trained_export.artifact("tflite_int8"), images)
+    assert agreement(out, ref) == pytest.approx(accuracy["top1_agreement"],
+                                                abs=1e-9)
+    keras_top1 = float(np.mean(ref.argmax(-1) == labels))
+    int8_top1 = float(np.mean(out.argmax(-1) == labels))
+    assert keras_top1 == pytest.approx(accuracy["keras_top1"], abs=1e-9)
+    assert 100 * (keras_top1 - int8_top1) <= 2.0
+    # fp16 on the trained model meets the 99% target. Dynamic range does
+    # not yet on this 4-epoch model (measured 98.4% on 64 images, 98.2% on
+    # 1000; issue 4 stays open on it): its figures must be the ones
+    # ai-edge-litert gives, and be flagged when they miss.
+    quantized = run_tflite(trained_export.artifact("tflite_fp16"),
+                           images[:64])
+    assert agreement(quantized, ref[:64]) >= 0.99
+    assert trained_export.manifest["artifacts"]["tflite_fp16"][
+        "meets_targets"] is True
+    dynamic = run_tflite(trained_export.artifact("tflite_dynamic"), images)
+    entry = trained_export.manifest["artifacts"]["tflite_dynamic"]
+    assert entry["accuracy"]["top1_agreement"] == pytest.approx(
+        agreement(dynamic, ref), abs=1e-9)
+    assert entry["meets_targets"] is (agreement(dynamic, ref) >= 0.99)
+    # The int8 file holds integer tensors: uint8 in and out.
+    from ai_edge_litert.interpreter import Interpreter
+    runner = Interpreter(model_path=trained_export.artifact(
+        "tflite_int8")).get_signature_runner()
+    assert runner.get_input_details()["images"]["dtype"] == np.uint8
+    assert runner.get_output_details()["probabilities"]["dtype"] == np.uint8
+
+
+@pytestmark_trained
+def test_manifest_records_sources_sizes_and_hashes(trained_export,
+                                                   trained_run):
+    import hashlib
+    manifest = json.load(open(os.path.join(trained_export.path,
+                                           "manifest.json")))
+    assert manifest == json.loads(json.dumps(trained_export.manifest))
+    assert manifest["model_name"] == "shapes_v1"
+    assert manifest["source"]["checkpoint"] == os.path.abspath(
+        os.path.join(trained_run, "best.weights.h5"))
+    assert manifest["preprocessing"]["mode"] == "tf"
+    assert manifest["class_names"][:2] == ["disc_small", "disc_large"]
+    for entry in manifest["artifacts"].values():
+        for f in entry["files"]:
+            full = os.path.join(trained_export.path, f["path"])
+            assert os.path.getsize(full) == f["bytes"]
+            assert hashlib.sha256(open(full, "rb").read()).hexdigest() == \
+                f["sha256"]
+    listed = {f["path"] for e in manifest["artifacts"].values()
+              for f in e["files"]}
+    on_disk = {os.path.relpath(os.path.join(d, f), trained_export.path)
+               for d, _, fs in os.walk(trained_export.path) for f in fs}
+    assert on_disk - listed == {"manifest.json"}
+
+
+@pytestmark_trained
+def test_predict_images_matches_predict_with_the_checkpoint(
+        trained_export, trained_run, image_files):
+    loaded = tf.saved_model.load(trained_export.path)
+    encoded = [open(p, "rb").read() for p in image_files]
+    out = loaded.signatures["predict_images"](
+        image_bytes=tf.constant(encoded))
+    served = [c.decode() for c in out["top_k_classes"].numpy()[:, 0]]
+    result = cli("predict", *image_files, "--artifact", trained_run)
+    assert result.returncode == 0, result.stderr
+    assert _top1(result.stdout) == dict(zip(image_files, served))
+    scores = out["top_k_scores"].numpy()
+    assert np.all(np.diff(scores, axis=1) <= 0)   # best first
+
+
+def _top1(stdout):
+    """``{image: top-1 class}`` from ``keras-inception predict``."""
+    lines = stdout.splitlines()[1:]
+    top = {}
+    for i, line in enumerate(lines):
+        if line.strip().startswith("1. "):
+            top[lines[i - 1]] = line.split()[1]
+    return top
+
+
+@pytestmark_trained
+def test_predict_prints_the_same_top1_for_every_artifact_kind(
+        trained_export, image_files):
+    tops = {}
+    for artifact in (trained_export.path, trained_export.artifact("tflite"),
+                     trained_export.artifact("onnx")):
+        result = cli("predict", *image_files, "--artifact", artifact,
+                     "--top", "3")
+        assert result.returncode == 0, result.stderr
+        tops[artifact] = _top1(result.stdout)
+        assert len(tops[artifact]) == len(image_files)
+        assert result.stdout.count(" 3. ") == len(image_files)
+    first, *others = tops.values()
+    for other in others:
+        assert other == first
+    # The folder of versions serves its newest version.
+    model_dir = os.path.dirname(trained_export.path)
+    result = cli("predict", image_files[0], "--artifact", model_dir)
+    assert result.returncode == 0
+    assert _top1(result.stdout)[image_files[0]] == first[image_files[0]]
+
+
+@pytestmark_trained
+def test_saved_model_as_tf_serving_sees_it(trained_export, tmp_path):
+    cli_path = os.path.join(os.path.dirname(sys.executable),
+                            "saved_model_cli")
+    shown = subprocess.run([cli_path, "show", "--dir", trained_export.path,
+                            "--all"], capture_output=True, text=True,
+                           env=ENV, timeout=300)
+    assert shown.returncode == 0, shown.stderr
+    text = shown.stdout
+    for expected in ("signature_def['serving_default']",
+                     "signature_def['predict_images']",
+                     "inputs['images'] tensor_info:",
+                     "shape: (-1, 64, 64, 3)",
+                     "inputs['image_bytes'] tensor_info:",
+                     "dtype: DT_STRING",
+                     "outputs['probabilities']", "outputs['top_k_classes']",
+                     "outputs['top_k_scores']"):
+        assert expected in text, expected
+    # Loads and serves in a process that never saw the model's code.
+    script = (
+        "import sys, tensorflow as tf\n"
+        "m = tf.saved_model.load(sys.argv[1])\n"
+        "out = m.signatures['predict_images'](image_bytes=tf.constant("
+        "[open(sys.argv[2], 'rb').read()]))\n"
+        "print(out['top_k_classes'].numpy()[0, 0].decode())\n")
+    jpeg = tmp_path / "x.jpg"
+    jpeg.write_bytes(serving._warmup_image(64))
+    fresh = subprocess.run([sys.executable, "-c", script,
+                            trained_export.path, str(jpeg)],
+                           capture_output=True, text=True, env=ENV,
+                           timeout=300, cwd=str(tmp_path))
+    assert fresh.returncode == 0, fresh.stderr
+    assert fresh.stdout.strip() in trained_export.manifest["class_names"]
+    # Warm-up records parse back into PredictionLogs for both signatures.
+    logs = serving.read_warmup(trained_export.path)
+    assert {log.predict_log.request.model_spec.signature_name
+            for log in logs} == {"serving_default", "predict_images"}
+    assert all(log.predict_log.request.model_spec.name == "shapes_v1"
+               for log in logs)
+    # models.config parses as a ModelServerConfig naming the model.
+    from google.protobuf import text_format
+    from tensorflow_serving.config import model_server_config_pb2
+    base = os.path.dirname(os.path.dirname(trained_export.path))
+    config = text_format.Parse(
+        open(os.path.join(base, "models.config")).read(),
+        model_server_config_pb2.ModelServerConfig())
+    entries = config.model_config_list.config
+    assert [(c.name, c.base_path) for c in entries] == [
+        ("shapes_v1", "/models/shapes_v1")]
+
+
+@pytestmark_trained
+def test_undecodable_bytes_fail_in_the_serving_graph(trained_export):
+    loaded = tf.saved_model.load(trained_export.path)
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match="not a JPEG, PNG, GIF or BMP"):
+        loaded.signatures["predict_images"](
+            image_bytes=tf.constant([b"definitely not an image"]))
+
+
+@pytestmark_trained
+def test_export_killed_halfway_leaves_no_version_and_reruns(
+        trained_run, tmp_path):
+    out = tmp_path / "served"
+    command = [sys.executable, "-m", "keras_inception.cli", "export",
+               "--checkpoint", trained_run, "--format", "saved_model,tflite",
+               "--version", "3", "--output", str(out)]
+    process = subprocess.Popen(command, env=ENV, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    model_dir = out / "shapes_v1"
+    deadline = time.time() + 300
+    partial = None
+    while time.time() < deadline and process.poll() is None:
+        partials = list(model_dir.glob(".3.partial-*")) if \
+            model_dir.exists() else []
+        # Halfway: the SavedModel is written, TFLite not yet.
+        if partials and (partials[0] / "saved_model.pb").exists():
+            partial = partials[0]
+            break
+        time.sleep(0.05)
+    assert partial is not None, "the export finished before it was killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not (model_dir / "3").exists()
+    assert serving.served_models(str(out)) == []     # nothing TF Serving loads
+    result = subprocess.run(command, env=ENV, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "interrupted export" in result.stderr
+    assert sorted(os.listdir(model_dir)) == ["3"]    # leftovers removed
+    assert os.path.isfile(model_dir / "3" / "model.tflite")
+    assert run_saved_model(str(model_dir / "3"),
+                           np.zeros((1, 64, 64, 3), np.float32)).shape == \
+        (1, 10)
+
+
+@pytestmark_trained
+@pytest.mark.parametrize("args,match", [
+    (["--format", "saved_model,zip"], "unknown format 'zip'"),
+    (["--format", "onnx", "--quantize", "int8"],
+     "applies to the tflite format only"),
+    (["--format", "tflite", "--quantize", "int2"], "unknown mode 'int2'"),
+    (["--version", "1"], "exists"),
+])
+def test_export_cli_errors_write_nothing(trained_run, tmp_path, args, match):
+    out = tmp_path / "served"
+    (out / "shapes_v1" / "1").mkdir(parents=True)
+    before = sorted(p.name for p in (out / "shapes_v1").iterdir())
+    result = cli("export", "--checkpoint", trained_run, "--output", out,
+                 *args)
+    assert result.returncode == 2
+    assert match in result.stderr
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in (out / "shapes_v1").iterdir()) == before
+
+
+@pytestmark_trained
+def test_weights_of_another_model_are_refused(trained_run, tmp_path):
+    result = cli("export", "--model", "inception_v3", "--weights",
+                 os.path.join(trained_run, "best.weights.h5"),
+                 "--classes", "10", "--input-size", "75",
+                 "--width-multiplier", "0.25", "--output", tmp_path / "o")
+    assert result.returncode == 2
+    assert "does not fit" in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+@pytestmark_trained
+def test_predict_refuses_files_that_are_not_images(trained_export,
+                                                   tmp_path):
+    text = tmp_path / "notes.jpg"
+    text.write_text("not an image")
+    for artifact in (trained_export.path,
+                     trained_export.artifact("onnx")):
+        result = cli("predict", str(text), "--artifact", artifact)
+        assert result.returncode == 2
+        assert "notes.jpg" in result.stderr
+        assert "not a JPEG, PNG, GIF or BMP image" in result.stderr
+        assert "Traceback" not in result.stderr
+    missing = cli("predict", str(text), "--artifact", tmp_path / "nothing")
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+# --------------------------------------------------------------------------
+# TF Serving itself, where it is installed
+# --------------------------------------------------------------------------
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytestmark_trained
+@pytest.mark.skipif(shutil.which("tensorflow_model_server") is None,
+                    reason="tensorflow_model_server is not on PATH (no "
+                    "binary on PyPI or Debian; see README for Docker)")
+def test_tf_serving_rest_api(trained_export, image_files, tmp_path):
+    port = _free_port()
+    server = subprocess.Popen(
+        ["tensorflow_model_server", f"--rest_api_port={port}",
+         f"--port={_free_port()}", "--model_name=shapes_v1",
+         f"--model_base_path={os.path.abspath(os.path.dirname(trained_export.path))}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/v1/models/shapes_v1:predict"
+        body = json.dumps({"signature_name": "predict_images", "instances": [
+            {"b64": base64.b64encode(open(p, "rb").read()).decode()}
+            for p in image_files]}).encode()
+        for _ in range(120):
+            try:
+                reply = json.load(urllib.request.urlopen(
+                    urllib.request.Request(url, body), timeout=10))
+                break
+            except OSError:
+                time.sleep(1)
+        else:
+            pytest.fail("TF Serving did not answer")
+        served = [p["top_k_classes"][0] for p in reply["predictions"]]
+        loaded = tf.saved_model.load(trained_export.path)
+        local = loaded.signatures["predict_images"](image_bytes=tf.constant(
+            [open(p, "rb").read() for p in image_files]))
+        assert served == [c.decode() for c in
+                          local["top_k_classes"].numpy()[:, 0]]
+    finally:
+        server.kill()
