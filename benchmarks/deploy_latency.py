@@ -42,15 +42,13 @@ def _timed(fn, batch, warmup, repeats):
 def _export(args, folder):
     """Exports the model; returns the export and the Keras model it came
     from (preprocessing included), for timing side by side."""
-    from keras_inception import export, registry
-    from keras_inception.runner import model_from_run
+    from keras_inception import artifacts, export, registry
     common = dict(formats="saved_model,tflite,onnx", quantize="none,int8",
                   calibration_images=args.calibration_images,
                   parity_images=8, evaluation_images=8)
     if args.checkpoint:
-        model, saved = model_from_run(args.checkpoint)
         result = export.export_checkpoint(args.checkpoint, folder, **common)
-        return result, export.deployable(model, saved["preprocessing"])
+        return result, artifacts.load_artifact(args.checkpoint).model
     info = registry.get_model_info(args.model)
     size = args.image_size or info.default_size
     model = registry.get_model(info.name, input_shape=(size, size, 3),
@@ -62,30 +60,21 @@ def _export(args, folder):
     return result, export.deployable(model, info.preprocessing)
 
 
+RUNTIMES = (("SavedModel (TensorFlow)", "saved_model"),
+            ("TFLite fp32 (LiteRT)", "tflite"),
+            ("TFLite int8 (LiteRT)", "tflite_int8"),
+            ("ONNX Runtime", "onnx"))
+
+
 def _runtimes(result, threads):
     from keras_inception import artifacts
 
-    manifest = result.manifest
-    fields = dict(image_size=manifest["input"]["height"],
-                  class_names=manifest["class_names"],
-                  central_fraction=1.0, max_pixels=manifest["max_pixels"])
-    loaded = {
-        "SavedModel (TensorFlow)": artifacts.SavedModelArtifact(
-            result.path, **fields),
-        "TFLite fp32 (LiteRT)": artifacts.TFLiteArtifact(
-            result.artifact("tflite"), num_threads=threads, **fields),
-        "TFLite int8 (LiteRT)": artifacts.TFLiteArtifact(
-            result.artifact("tflite_int8"), num_threads=threads, **fields),
-        "ONNX Runtime": artifacts.OnnxArtifact(
-            result.artifact("onnx"), num_threads=threads, **fields),
-    }
-    sizes = {"SavedModel (TensorFlow)": manifest["artifacts"]["saved_model"][
-        "bytes"]}
-    for key, name in (("tflite", "TFLite fp32 (LiteRT)"),
-                      ("tflite_int8", "TFLite int8 (LiteRT)"),
-                      ("onnx", "ONNX Runtime")):
-        sizes[name] = manifest["artifacts"][key]["bytes"]
-    return loaded, sizes, fields
+    loaded, sizes = {}, {}
+    for label, key in RUNTIMES:
+        loaded[label] = artifacts.load_artifact(result.artifact(key),
+                                                num_threads=threads)
+        sizes[label] = result.manifest["artifacts"][key]["bytes"]
+    return loaded, sizes
 
 
 def main(argv=None):
@@ -120,9 +109,9 @@ def main(argv=None):
         result, deploy = _export(args, folder)
         print(f"  exported in {time.perf_counter() - start:.0f} s",
               file=sys.stderr)
-        loaded, sizes, fields = _runtimes(result, args.threads)
-        images = export._random_images(args.batch, fields["image_size"],
-                                       seed=3)
+        loaded, sizes = _runtimes(result, args.threads)
+        images = export._random_images(
+            args.batch, result.manifest["input"]["height"], seed=3)
         # Keras: the deployable model the export came from, as a traced
         # tf.function (how predict runs it, without XLA).
         keras_fn = tf.function(lambda x: deploy(x, training=False))

@@ -71,9 +71,9 @@ def artifact_kind(path):
 
 
 def _latest_version(folder):
-    versions = [int(v) for v in os.listdir(folder) if v.isdigit() and
-                os.path.isfile(os.path.join(folder, v, "saved_model.pb"))]
-    return os.path.join(folder, str(max(versions))) if versions else None
+    from keras_inception.serving import saved_model_versions
+    versions = saved_model_versions(folder)
+    return os.path.join(folder, str(versions[-1])) if versions else None
 
 
 class Artifact:
@@ -124,36 +124,26 @@ class Artifact:
         return [check_image_file(p, max_pixels=self.max_pixels)
                 for p in paths]
 
-    def views(self, encoded):
-        """The model's input views of encoded images, as the serving graph
-        makes them."""
-        import tensorflow as tf
-
-        from keras_inception.serving import _message, image_view
-        out = []
-        for data in encoded:
-            try:
-                out.append(image_view(
-                    tf.constant(data), image_size=self.image_size,
-                    central_fraction=self.central_fraction,
-                    max_pixels=self.max_pixels).numpy())
-            except tf.errors.InvalidArgumentError as err:
-                raise ValueError(_message(err)) from None
-        return np.stack(out) if out else np.zeros(
-            (0, self.image_size, self.image_size, 3), np.float32)
-
     def predict_files(self, paths):
         """Probabilities for image files (JPEG/PNG/GIF/BMP)."""
         encoded = self.read_files(paths)
         return self._predict_encoded(encoded, paths)
 
     def _predict_encoded(self, encoded, paths):
+        # Each file through the serving graph's own view, one at a time so
+        # that an error names its file.
+        import tensorflow as tf
+
+        from keras_inception.serving import _message, image_view
         images = []
         for data, path in zip(encoded, paths):
             try:
-                images.append(self.views([data])[0])
-            except ValueError as err:
-                raise ValueError(f"{path}: {err}") from None
+                images.append(image_view(
+                    tf.constant(data), image_size=self.image_size,
+                    central_fraction=self.central_fraction,
+                    max_pixels=self.max_pixels).numpy())
+            except tf.errors.InvalidArgumentError as err:
+                raise ValueError(f"{path}: {_message(err)}") from None
         return self.predict(np.stack(images))
 
     def top_k(self, probabilities, k=5):
@@ -299,11 +289,9 @@ def _load_checkpoint(path):
     from keras_inception import export, runner
     from keras_inception.serving import DEFAULT_MAX_PIXELS
 
-    run_dir, weights = (path, None) if os.path.isdir(path) else \
-        (os.path.dirname(path) or ".", path)
-    model, saved = runner.model_from_run(run_dir, weights)
+    model, saved, _, weights = runner.load_run(path)
     return KerasArtifact(
-        weights or runner.run_weights(run_dir),
+        weights,
         export.deployable(model, saved["preprocessing"]),
         image_size=saved["config"]["image_size"],
         class_names=saved["class_names"],

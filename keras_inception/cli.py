@@ -161,21 +161,23 @@ def cmd_export(args):
     if args.checkpoint is not None and args.weights is not None:
         raise ValueError("--weights goes with --model; with --checkpoint, "
                          "pass the weights file as --checkpoint.")
-    common = dict(path=args.output, formats=args.format,
-                  quantize=args.quantize, version=args.version,
-                  overwrite=args.overwrite, opset=args.opset,
-                  max_pixels=args.max_pixels, top_k=args.top_k,
-                  name=args.name, dataset=args.dataset,
-                  data_dir=args.data_dir,
-                  calibration_images=args.calibration_images,
-                  evaluation_images=args.evaluation_images)
+    # Options left out take the library's defaults (one place for them).
+    given = dict(quantize=args.quantize, version=args.version,
+                 opset=args.opset, max_pixels=args.max_pixels,
+                 top_k=args.top_k, name=args.name, dataset=args.dataset,
+                 data_dir=args.data_dir,
+                 calibration_images=args.calibration_images,
+                 evaluation_images=args.evaluation_images)
+    if args.model is not None:
+        given.update(classes=args.classes, input_size=args.input_size,
+                     width_multiplier=args.width_multiplier)
+    common = {k: v for k, v in given.items() if v is not None}
+    common.update(path=args.output, formats=args.format,
+                  overwrite=args.overwrite)
     if args.checkpoint is not None:
         result = export.export_checkpoint(args.checkpoint, **common)
     else:
-        result = export.export_weights(
-            args.model, args.weights, classes=args.classes,
-            input_size=args.input_size,
-            width_multiplier=args.width_multiplier, **common)
+        result = export.export_weights(args.model, args.weights, **common)
     print(_format_export(result))
     return 0
 
@@ -203,7 +205,9 @@ def _format_export(result):
 
 def cmd_predict(args):
     from keras_inception.artifacts import load_artifact
+    from keras_inception.builder import check_count
 
+    check_count(args.top, "top")   # before loading anything
     artifact = load_artifact(args.artifact)
     probabilities = artifact.predict_files(args.images)
     print(f"{artifact.kind}: {artifact.path}")
@@ -312,12 +316,12 @@ def build_parser():
                      help="a training run folder, or a weights file in one")
     src.add_argument("--model", help="a registry name (with --weights)")
     src.add_argument("--weights", help="weights file for --model")
-    src.add_argument("--classes", type=int, default=1000,
-                     help="with --model (default: %(default)s)")
+    src.add_argument("--classes", type=int,
+                     help="with --model (default: 1000)")
     src.add_argument("--input-size", type=int,
                      help="with --model (default: the model's)")
-    src.add_argument("--width-multiplier", type=float, default=1.0,
-                     help="with --model (default: %(default)s)")
+    src.add_argument("--width-multiplier", type=float,
+                     help="with --model (default: 1.0)")
     p.add_argument("--format", default="saved_model",
                    help="comma-separated: saved_model, tflite, onnx "
                    "(default: %(default)s)")
@@ -331,21 +335,20 @@ def build_parser():
                    "name, or the registry name)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace an existing version")
-    p.add_argument("--opset", type=int, default=17,
-                   help="ONNX opset (default: %(default)s)")
-    p.add_argument("--max-pixels", type=int, default=40_000_000,
+    p.add_argument("--opset", type=int, help="ONNX opset (default: 17)")
+    p.add_argument("--max-pixels", type=int,
                    help="largest image predict_images decodes "
-                   "(default: %(default)s)")
+                   "(default: 40000000)")
     p.add_argument("--top-k", type=int,
                    help="classes in top_k_* outputs (default: 5)")
     p.add_argument("--dataset", help="images for int8 calibration and the "
                    "checks (default: the run's dataset)")
     p.add_argument("--data-dir", help="TFDS data folder")
-    p.add_argument("--calibration-images", type=int, default=200,
-                   help="(default: %(default)s)")
-    p.add_argument("--evaluation-images", type=int, default=1000,
+    p.add_argument("--calibration-images", type=int,
+                   help="(default: 200)")
+    p.add_argument("--evaluation-images", type=int,
                    help="labelled images quantized models are scored on "
-                   "(default: %(default)s)")
+                   "(default: 1000)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("predict", help="top-5 classes of image files from a "

@@ -178,11 +178,7 @@ def architecture_of(model):
     layer, ``<name>_input``), or ``None``."""
     from keras_inception import registry
     from keras_inception.features import _unwrap
-    first = _unwrap(model).layers[0].name if model.layers else ""
-    arch = first[: -len("_input")] if first.endswith("_input") else None
-    if arch == "inception_resnet_v2_paper":
-        return "inception_resnet_v2"
-    return arch if arch in registry.list_models() else None
+    return registry.input_layer_architecture(_unwrap(model))[0]
 
 
 def _output_activation(model):
@@ -426,14 +422,10 @@ def _convert_onnx(core, opset, path):
         patch_tf2onnx()
     except ImportError:   # pragma: no cover - a Keras without them
         pass
-    signature = core.input_signature
-
-    @tf.function(input_signature=signature)
-    def serve(images):
-        return {"probabilities": core(images)}
-
-    proto, _ = tf2onnx.convert.from_function(serve, input_signature=signature,
-                                             opset=opset)
+    serve, signature = _probabilities_endpoint(core)["serving_default"]
+    proto, _ = tf2onnx.convert.from_function(
+        tf.function(serve, input_signature=signature),
+        input_signature=signature, opset=opset)
     # tf2onnx names the free batch dimension "unk__N"; call it "batch".
     for value in (*proto.graph.input, *proto.graph.output):
         dim = value.type.tensor_type.shape.dim[0]
@@ -631,10 +623,12 @@ def export(model, path="saved_models", formats=("saved_model",), *,
     stages = _Stages(label, 2 + ("saved_model" in formats)
                      + (len(modes) + 1 if modes else 0) + ("onnx" in formats))
     core = _core(deploy, image_size)
-    reference = _keras_outputs(core, parity_set)
-    eval_reference = (_keras_outputs(core, eval_set)
-                      if eval_set is not None else None)
-    stages(f"Keras outputs on {len(parity_set)} images")
+    # The parity images are the first of the evaluation images: each model
+    # runs once on the larger set.
+    eval_reference = _keras_outputs(core, eval_set if eval_set is not None
+                                    else parity_set)
+    reference = eval_reference[:len(parity_set)]
+    stages(f"Keras outputs on {len(eval_reference)} images")
 
     os.makedirs(model_dir, exist_ok=True)
     partial = os.path.join(model_dir, f".{version}{_PARTIAL}{os.getpid()}")
@@ -650,8 +644,9 @@ def export(model, path="saved_models", formats=("saved_model",), *,
             entry = {"path": files[0] if len(files) == 1 else ".",
                      "files": _file_entries(partial, files), **extra}
             entry["bytes"] = sum(f["bytes"] for f in entry["files"])
-            entry["parity"] = _parity(reference,
-                                      artifact.predict(parity_set))
+            scored = mode != "none" and eval_set is not None
+            outputs = artifact.predict(eval_set if scored else parity_set)
+            entry["parity"] = _parity(reference, outputs[:len(parity_set)])
             if mode == "none":
                 if not entry["parity"]["max_abs_diff"] <= FP32_TOLERANCE:
                     failures.append(
@@ -660,9 +655,8 @@ def export(model, path="saved_models", formats=("saved_model",), *,
                         f"(tolerance {FP32_TOLERANCE})")
             else:
                 accuracy = None
-                if eval_set is not None:
-                    accuracy = _accuracy(eval_reference,
-                                         artifact.predict(eval_set), labels)
+                if scored:
+                    accuracy = _accuracy(eval_reference, outputs, labels)
                     entry["accuracy"] = accuracy
                 entry["targets"] = QUANTIZED_TARGETS[mode]
                 entry["meets_targets"] = _meets(mode, entry["parity"],
@@ -680,8 +674,7 @@ def export(model, path="saved_models", formats=("saved_model",), *,
                 central_fraction=float(central_fraction),
                 max_pixels=max_pixels, top_k=top_k), deploy)
             serving.write_warmup(partial, name, image_size)
-            files = sorted(f for f in os.listdir(partial)
-                           if f not in (MANIFEST,))
+            files = sorted(os.listdir(partial))
             check("saved_model", runtimes.SavedModelArtifact(
                 partial, **loader), files,
                 signatures=["serving_default", "predict_images"],
@@ -778,17 +771,14 @@ def _manifest(*, name, version, arch, model, image_size, preprocessing,
 # From a training run, or a registry model and a weights file
 # --------------------------------------------------------------------------
 def _export_data(dataset, *, image_size, central_fraction, data_dir,
-                 validation_fraction=0.1, seed=0, batch_size=32):
+                 **kwargs):
     """Calibration (training images, evaluation view) and labelled
     validation images of ``dataset``, as float 0-255 pixels."""
     from keras_inception import data as data_lib
-    data = data_lib.load(dataset, image_size=image_size,
-                         batch_size=batch_size, preprocessing="none",
-                         data_dir=data_dir,
-                         validation_fraction=validation_fraction, seed=seed,
+    return data_lib.load(dataset, image_size=image_size, batch_size=32,
+                         preprocessing="none", data_dir=data_dir,
                          augment="none", central_fraction=central_fraction,
-                         evaluation_only=True)
-    return data
+                         evaluation_only=True, **kwargs)
 
 
 def export_checkpoint(checkpoint, path="saved_models", formats=(
@@ -814,18 +804,7 @@ def export_checkpoint(checkpoint, path="saved_models", formats=(
     """
     from keras_inception import runner
 
-    if not isinstance(checkpoint, (str, os.PathLike)):
-        raise TypeError("`checkpoint` must be a run folder or a weights "
-                        f"file; received {checkpoint!r}.")
-    checkpoint = os.fspath(checkpoint)
-    if os.path.isfile(checkpoint):
-        run_dir, weights = os.path.dirname(checkpoint) or ".", checkpoint
-    elif os.path.isdir(checkpoint):
-        run_dir, weights = checkpoint, None
-    else:
-        raise ValueError(f"`checkpoint` {checkpoint!r} does not exist.")
-    model, saved = runner.model_from_run(run_dir, weights)
-    weights = weights or runner.run_weights(run_dir)
+    model, saved, run_dir, weights = runner.load_run(checkpoint)
     cfg = saved["config"]
     data = _export_data(
         cfg["dataset"] if dataset is None else dataset,

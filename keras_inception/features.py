@@ -35,15 +35,15 @@ def _unwrap(model):
 def _endpoints_of_model(model):
     """Endpoints of a model built by this package, recognised by the name
     of its input layer (``{architecture}_input``, set by the builders)."""
-    first = model.layers[0].name if model.layers else ""
-    arch = first[: -len("_input")] if first.endswith("_input") else None
-    if arch == "inception_resnet_v2_paper":
+    arch, variant = registry.input_layer_architecture(model)
+    if variant == "paper":
         return inception_resnet_v2.endpoints("paper")
-    if arch in registry.list_models():
+    if arch is not None:
         return registry.get_model_info(arch).endpoints
     raise ValueError("`name_or_model` is not a model built by "
                      "keras_inception (its input layer is named "
-                     f"{first!r}, not '<model name>_input'); pass a name "
+                     f"{model.layers[0].name if model.layers else ''!r}, "
+                     "not '<model name>_input'); pass a name "
                      f"from {registry.list_models()} instead.")
 
 

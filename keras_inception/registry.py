@@ -38,6 +38,18 @@ def _resolve(name):
     return key
 
 
+def input_layer_architecture(model):
+    """``(registry name, variant)`` named by the input layer of a model
+    built by this package (``<architecture>_input``, set by the builders),
+    or ``(None, None)``; ``variant`` is ``"paper"`` for the paper's
+    Inception-ResNet-v2, else ``None``."""
+    first = model.layers[0].name if model.layers else ""
+    arch = first[: -len("_input")] if first.endswith("_input") else None
+    if arch == inception_resnet_v2.ARCHITECTURES["paper"]:
+        return inception_resnet_v2.INFO.name, "paper"
+    return (arch, None) if arch in _REGISTRY else (None, None)
+
+
 def get_model_info(name):
     """The :class:`~keras_inception.builder.ModelInfo` of ``name``: default
     and minimum input size, preprocessing, endpoints, paper figures."""

@@ -586,6 +586,32 @@ def model_from_run(run_dir, weights=None):
     return model, saved
 
 
+def load_run(checkpoint, weights=None):
+    """Rebuilds the model of a run folder, or of a weights file in one.
+
+    Args:
+        checkpoint: a run folder (its best weights, else its last) or a
+            weights file inside one.
+        weights: a weights file to load instead (ignored when
+            ``checkpoint`` is a file).
+
+    Returns:
+        ``(model, run_config, run_dir, weights_file)``.
+    """
+    if not isinstance(checkpoint, (str, os.PathLike)):
+        raise TypeError("`checkpoint` must be a run folder or a weights "
+                        f"file; received {checkpoint!r}.")
+    checkpoint = os.fspath(checkpoint)
+    if os.path.isfile(checkpoint):
+        run_dir, weights = os.path.dirname(checkpoint) or ".", checkpoint
+    elif os.path.isdir(checkpoint):
+        run_dir = checkpoint
+    else:
+        raise ValueError(f"`checkpoint` {checkpoint!r} does not exist.")
+    model, saved = model_from_run(run_dir, weights)
+    return model, saved, run_dir, weights or run_weights(run_dir)
+
+
 def run_weights(run_dir):
     """The weights file a run folder stands for: its best, else its
     last."""
@@ -835,19 +861,8 @@ def evaluate(checkpoint, dataset=None, *, batch_size=64, data_dir=None,
     from keras_inception import training
     from keras_inception.builder import check_count
 
-    if not isinstance(checkpoint, (str, os.PathLike)):
-        raise TypeError("`checkpoint` must be a run folder or a weights "
-                        f"file; received {checkpoint!r}.")
-    checkpoint = os.fspath(checkpoint)
-    if os.path.isfile(checkpoint):
-        weights, checkpoint = checkpoint, os.path.dirname(checkpoint) or "."
-    elif not os.path.isdir(checkpoint):
-        raise ValueError(f"`checkpoint` {checkpoint!r} does not exist.")
     check_count(batch_size, "batch_size")
-    if weights is None and _io.read_json(
-            os.path.join(checkpoint, RUN_CONFIG)) is not None:
-        weights = run_weights(checkpoint)
-    model, saved = model_from_run(checkpoint, weights)
+    model, saved, _, weights = load_run(checkpoint, weights)
     cfg = saved["config"]
     data = data_lib.load(
         cfg["dataset"] if dataset is None else dataset,

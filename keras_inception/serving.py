@@ -43,7 +43,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_inception import _io
-from keras_inception.data import eval_transform
+from keras_inception.data import _decode, eval_transform
 
 # A 100-megapixel image is ~300 MB decoded; a serving process should not
 # decode it because someone posted it.
@@ -136,8 +136,7 @@ def image_view(encoded, *, image_size, central_fraction, max_pixels):
         message=f"image_bytes: image has more than {max_pixels} pixels "
                 "(the export's max_pixels); refused before decoding")
     with tf.control_dependencies([too_big]):
-        image = tf.io.decode_image(encoded, channels=3,
-                                   expand_animations=False)
+        image = _decode(encoded)
     image.set_shape([None, None, 3])
     return eval_transform(image, image_size=image_size,
                           central_fraction=central_fraction)
@@ -279,17 +278,21 @@ def read_warmup(saved_model_dir):
     return logs
 
 
+def saved_model_versions(model_dir):
+    """The numeric version folders of ``model_dir`` that hold a SavedModel
+    (what TF Serving would load), in ascending order."""
+    return sorted(int(v) for v in os.listdir(model_dir) if v.isdigit() and
+                  os.path.isfile(os.path.join(model_dir, v,
+                                              "saved_model.pb")))
+
+
 def served_models(base):
     """Model folders under ``base`` that hold at least one numeric version
-    with a SavedModel (what TF Serving would load)."""
-    names = []
-    for entry in sorted(os.scandir(base), key=lambda e: e.name):
-        if entry.is_dir() and not entry.name.startswith(".") and any(
-                v.isdigit() and os.path.isfile(os.path.join(
-                    entry.path, v, "saved_model.pb"))
-                for v in os.listdir(entry.path)):
-            names.append(entry.name)
-    return names
+    with a SavedModel."""
+    return [entry.name for entry in sorted(os.scandir(base),
+                                           key=lambda e: e.name)
+            if entry.is_dir() and not entry.name.startswith(".")
+            and saved_model_versions(entry.path)]
 
 
 def models_config(names, mount="/models"):

@@ -563,14 +563,9 @@ def _resolve_recipe(recipe, model, model_name):
 def _architecture(model):
     """The registry name in the model's input layer (``<name>_input``)."""
     for candidate in (model, *_nested_models(model)):
-        layers = candidate.layers
-        first = layers[0].name if layers else ""
-        if first.endswith("_input"):
-            arch = first[: -len("_input")]
-            if arch == "inception_resnet_v2_paper":
-                arch = "inception_resnet_v2"
-            if arch in registry.list_models():
-                return arch
+        arch = registry.input_layer_architecture(candidate)[0]
+        if arch is not None:
+            return arch
     return None
 
 
