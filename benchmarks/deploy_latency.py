@@ -144,14 +144,14 @@ def _report(rows, args, manifest):
              f"({args.threads} threads for LiteRT/ONNX Runtime); median of "
              f"{args.repeats} calls (batch 1) and {max(2, args.repeats // 2)}"
              f" calls (batch {args.batch}).", "",
-             f"| runtime | file size (MB) | batch-1 latency (ms) | vs Keras | "
-             f"batch-{args.batch} throughput (images/s) | vs Keras |",
+             f"| runtime | file size (MB) | batch-1 latency (ms) | speed vs "
+             f"Keras | batch-{args.batch} throughput (images/s) | vs Keras |",
              "|---|---:|---:|---:|---:|---:|"]
     for row in rows:
         size = "-" if row["bytes"] is None else f"{row['bytes'] / 1e6:.1f}"
         lines.append(
             f"| {row['runtime']} | {size} | {row['latency_ms']:.1f} | "
-            f"{base['latency_ms'] / row['latency_ms']:.2f}x faster | "
+            f"{base['latency_ms'] / row['latency_ms']:.2f}x | "
             f"{row['throughput']:.1f} | "
             f"{row['throughput'] / base['throughput']:.2f}x |")
     table = "\n".join(lines) + "\n"
