@@ -51,7 +51,10 @@ class ModelInfo:
     ``feature_info``). ``ref_params``/``ref_gmacs`` are the published
     figures (``ref_source`` says whose; ``../shared/reference/models.md``),
     ``None`` where unpublished; ``paper_top*_error`` are single-crop ImageNet
-    errors in percent.
+    errors in percent. ``block_stages`` names the stages whose blocks repeat
+    (by their grid at the default 299 input) and ``block_counts`` their
+    default number of blocks, what a builder's ``block_counts`` argument
+    sets; both are empty for generations that take no such argument.
     """
 
     name: str
@@ -70,6 +73,8 @@ class ModelInfo:
     paper_top1_error: Optional[float] = None
     paper_top5_error: Optional[float] = None
     notes: str = ""
+    block_stages: tuple[str, ...] = ()
+    block_counts: tuple[int, ...] = ()
 
     def as_dict(self):
         d = dataclasses.asdict(self)
@@ -97,6 +102,49 @@ def check_count(value, arg, minimum=1):
         raise TypeError(f"`{arg}` must be {what}; received {value!r}.")
     if value < minimum:
         raise ValueError(f"`{arg}` must be {what}; received {value!r}.")
+
+
+def check_block_counts(value, info, defaults=None):
+    """The per-stage block counts to build ``info``'s network with.
+
+    ``None`` gives ``defaults`` (``info.block_counts`` unless given: the
+    Inception-ResNet-v2 paper variant has its own); otherwise ``value`` must
+    be a tuple or list of positive integers (bools are not integers here),
+    one per stage of ``info.block_stages``. Raises TypeError/ValueError
+    naming ``block_counts``, the stages and what was received, and for a
+    generation without repeated stages refuses any value but ``None``.
+
+    Example:
+        >>> from keras_inception import inception_v4
+        >>> check_block_counts([2, 3, 1], inception_v4.INFO)
+        (2, 3, 1)
+        >>> check_block_counts(None, inception_v4.INFO)
+        (4, 7, 3)
+    """
+    stages = info.block_stages
+    if not stages:
+        if value is None:
+            return ()
+        raise ValueError(f"`block_counts`: {info.builder} has no stages of "
+                         f"repeated blocks to count; received {value!r}.")
+    if value is None:
+        return tuple(info.block_counts if defaults is None else defaults)
+    what = (f"a tuple of positive integers, one count per stage "
+            f"({', '.join(repr(s) for s in stages)})")
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"`block_counts` must be {what}; received "
+                        f"{value!r}.")
+    if len(value) != len(stages):
+        raise ValueError(f"`block_counts` must be {what}; received "
+                         f"{len(value)} counts: {value!r}.")
+    for count in value:
+        if isinstance(count, bool) or not isinstance(count, numbers.Integral):
+            raise TypeError(f"`block_counts` must be {what}; received "
+                            f"{value!r}.")
+        if count < 1:
+            raise ValueError(f"`block_counts` must be {what}; received "
+                             f"{value!r}.")
+    return tuple(int(count) for count in value)
 
 
 def check_number(value, arg):

@@ -5,9 +5,15 @@ registry entry (TF-slim's ``end_points``, timm's ``feature_info``), so a
 backbone is one call rather than ``get_layer`` archaeology. Because the
 stems use 'valid' convolutions and pools, maps are within a couple of pixels
 of ``input_size / stride`` (299 -> 71, 35, 17, 8), as in TF-slim and timm.
+
+An endpoint named after a repeated block (``inception_a_4``, ``block35_10``:
+a prefix and a block number) is the last block of its stage, so a model
+built with other ``block_counts`` gives the same strides.
 """
 
 from __future__ import annotations
+
+import re
 
 import keras
 
@@ -47,6 +53,30 @@ def _endpoints_of_model(model):
                      f"from {registry.list_models()} instead.")
 
 
+def _resolve(model, names):
+    """The layers of ``model`` at the endpoints ``names``: a repeated-block
+    name stands for the stage's last block in ``model`` (the highest number
+    after the same prefix), whatever its depth; other names as they are."""
+    by_name = {layer.name: layer for layer in model.layers}
+    out = {}
+    for endpoint in names:
+        block = re.fullmatch(r"(.+_)\d+", endpoint)
+        if block:
+            prefix = block[1]
+            stage = [int(n[len(prefix):]) for n in by_name
+                     if re.fullmatch(re.escape(prefix) + r"\d+", n)]
+            if stage:
+                endpoint = f"{prefix}{max(stage)}"
+        if endpoint not in by_name:
+            also = f" nor any block '{block[1]}<n>'" if block else ""
+            raise ValueError(
+                f"`name_or_model`: model {model.name!r} has no feature "
+                f"endpoint layer {endpoint!r}{also}; a keras_inception "
+                "model keeps the layer names its builder gave.")
+        out[endpoint] = by_name[endpoint]
+    return out
+
+
 def feature_extractor(name_or_model, input_shape=None, **kwargs):
     """A model returning the feature maps at strides 4, 8, 16 and 32.
 
@@ -56,7 +86,7 @@ def feature_extractor(name_or_model, input_shape=None, **kwargs):
         input_shape: with a name, the input shape (any size from the
             generation's minimum; ``None`` for any size).
         **kwargs: with a name, more builder arguments (``weights``,
-            ``width_multiplier``, ``variant``, ...).
+            ``width_multiplier``, ``variant``, ``block_counts``, ...).
 
     Returns:
         A ``keras.Model`` whose output is a dict ``{endpoint name: map}``
@@ -89,7 +119,7 @@ def feature_extractor(name_or_model, input_shape=None, **kwargs):
         raise TypeError("`name_or_model` must be a model name or a "
                         "keras.Model built by keras_inception; received "
                         f"{type(name_or_model).__name__}.")
-    outputs = {n: model.get_layer(n).output for n in names}
+    outputs = {n: layer.output for n, layer in _resolve(model, names).items()}
     return keras.Model(model.inputs, outputs,
                        name=f"{model.name}_features")
 

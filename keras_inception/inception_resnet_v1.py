@@ -14,7 +14,8 @@ ReLU, as the released Inception-ResNet-v2 ends.
 
 from keras_inception import inception_v4
 from keras_inception import layers as L
-from keras_inception.builder import ModelInfo, build_model, preprocessor
+from keras_inception.builder import (ModelInfo, build_model,
+                                     check_block_counts, preprocessor)
 from keras_inception.imagenet import decode_predictions  # noqa: F401
 from keras_inception.inception_resnet_v2 import residual_stages
 
@@ -64,22 +65,27 @@ INFO = ModelInfo(
     ref_source="facenet-pytorch trunk + 1792->1000 classifier",
     paper_top1_error=21.3,
     paper_top5_error=5.5,
+    block_stages=("35x35", "17x17", "8x8"),
+    block_counts=SPEC["repeats"],
 )
 
 
-def body(x, style):
+def body(x, style, counts=None):
     x = L.stem(x, STEM, style=style)
-    return residual_stages(x, SPEC, style), {}
+    return residual_stages(x, SPEC, style, counts), {}
 
 
 def InceptionResNetV1(include_top=True, weights=None, input_tensor=None,
                       input_shape=None, pooling=None, classes=1000,
                       classifier_activation="softmax", name=None, *,
-                      width_multiplier=1.0, dropout_rate=None):
+                      width_multiplier=1.0, dropout_rate=None,
+                      block_counts=None):
     """Instantiates Inception-ResNet-v1 (paper Figures 10-15).
 
     Arguments as ``keras.applications.InceptionV3``, plus
-    ``width_multiplier`` and ``dropout_rate`` (default 0.2).
+    ``width_multiplier``, ``dropout_rate`` (default 0.2) and
+    ``block_counts``: scaled Inception-ResNet-A, -B and -C blocks (default
+    (5, 10, 5); the final unscaled block always follows).
 
     Example:
         >>> import keras_inception
@@ -87,12 +93,13 @@ def InceptionResNetV1(include_top=True, weights=None, input_tensor=None,
         >>> model.get_layer("mixed_7a").output.shape
         (None, 8, 8, 1792)
     """
+    counts = check_block_counts(block_counts, INFO)
     return build_model(INFO, body, include_top=include_top, weights=weights,
                        input_tensor=input_tensor, input_shape=input_shape,
                        pooling=pooling, classes=classes,
                        classifier_activation=classifier_activation, name=name,
                        width_multiplier=width_multiplier,
-                       dropout_rate=dropout_rate)
+                       dropout_rate=dropout_rate, counts=counts)
 
 
 preprocess_input = preprocessor(INFO)

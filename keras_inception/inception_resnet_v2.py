@@ -27,7 +27,8 @@ Inception-ResNet-C blocks with one unscaled block without ReLU.
 
 from keras_inception import layers as L
 from keras_inception import inception_v3, inception_v4
-from keras_inception.builder import ModelInfo, build_model, preprocessor
+from keras_inception.builder import (ModelInfo, build_model,
+                                     check_block_counts, preprocessor)
 from keras_inception.imagenet import decode_predictions  # noqa: F401
 
 C, AVG, MAX_S2 = L.Conv, L.AVG, L.MAX_S2
@@ -93,13 +94,17 @@ INFO = ModelInfo(
     paper_top1_error=19.9,
     paper_top5_error=4.9,
     notes="variant='released' (default) or 'paper' (Figure 15).",
+    block_stages=("35x35", "17x17", "8x8"),
+    block_counts=RELEASED["repeats"],
 )
 
 
-def residual_stages(x, spec, style):
+def residual_stages(x, spec, style, counts=None):
     """Inception-ResNet-A/B/C stages with their reductions (Figures 15, 7, 18)
-    -- shared with Inception-ResNet-v1."""
-    (n_a, n_b, n_c), (s_a, s_b, s_c) = spec["repeats"], spec["scales"]
+    -- shared with Inception-ResNet-v1. ``counts``: the scaled blocks per
+    stage (default ``spec["repeats"]``)."""
+    n_a, n_b, n_c = counts or spec["repeats"]
+    s_a, s_b, s_c = spec["scales"]
     for i in range(1, n_a + 1):
         x = L.residual_block(x, spec["block35"], scale=s_a,
                              name=f"block35_{i}", style=style)
@@ -119,11 +124,11 @@ def residual_stages(x, spec, style):
                             name=f"block8_{n_c + 1}", style=style)
 
 
-def body(x, style, variant="released"):
+def body(x, style, variant="released", counts=None):
     spec = {**VARIANTS[variant], "block35": BLOCK35, "block17": BLOCK17,
             "block8": BLOCK8}
     x = L.stem(x, spec["stem"], style=style)
-    x = residual_stages(x, spec, style)
+    x = residual_stages(x, spec, style, counts)
     if spec["final_conv"]:
         x = L.conv_bn(x, spec["final_conv"], 1, name="conv_7b", style=style)
     return x, {}
@@ -140,12 +145,14 @@ def InceptionResNetV2(include_top=True, weights=None, input_tensor=None,
                       input_shape=None, pooling=None, classes=1000,
                       classifier_activation="softmax", name=None, *,
                       variant="released", width_multiplier=1.0,
-                      dropout_rate=None):
+                      dropout_rate=None, block_counts=None):
     """Instantiates Inception-ResNet-v2.
 
     Arguments as ``keras.applications.InceptionResNetV2``, plus ``variant``
-    (``"released"``, the default, or ``"paper"``), ``width_multiplier`` and
-    ``dropout_rate`` (default 0.2).
+    (``"released"``, the default, or ``"paper"``), ``width_multiplier``,
+    ``dropout_rate`` (default 0.2) and ``block_counts``: scaled
+    Inception-ResNet-A, -B and -C blocks (default the variant's, (10, 20, 9)
+    released, (5, 10, 5) paper; the final unscaled block always follows).
 
     Example:
         >>> import keras_inception
@@ -155,13 +162,15 @@ def InceptionResNetV2(include_top=True, weights=None, input_tensor=None,
     if not isinstance(variant, str) or variant not in VARIANTS:
         raise ValueError(f"`variant` must be one of {sorted(VARIANTS)}; "
                          f"received {variant!r}.")
+    counts = check_block_counts(block_counts, INFO,
+                                VARIANTS[variant]["repeats"])
     return build_model(INFO, body, include_top=include_top, weights=weights,
                        input_tensor=input_tensor, input_shape=input_shape,
                        pooling=pooling, classes=classes,
                        classifier_activation=classifier_activation, name=name,
                        width_multiplier=width_multiplier,
                        dropout_rate=dropout_rate, variant=variant,
-                       architecture=ARCHITECTURES[variant])
+                       counts=counts, architecture=ARCHITECTURES[variant])
 
 
 preprocess_input = preprocessor(INFO)

@@ -20,7 +20,7 @@ last 17x17 block, ``mixed7``. See ``inception_v2`` for the Table 1 network.
 
 from keras_inception import layers as L
 from keras_inception.builder import (AuxSpec, ModelInfo, build_model,
-                                     preprocessor)
+                                     check_block_counts, preprocessor)
 from keras_inception.imagenet import decode_predictions  # noqa: F401
 
 C, AVG, MAX_S2 = L.Conv, L.AVG, L.MAX_S2
@@ -62,24 +62,50 @@ BLOCK_8 = ((C(320, 1),),
             (C(448, 1), C(384, 3), L.split(C(384, (1, 3)), C(384, (3, 1)))),
             (AVG, C(192, 1)))
 
-BLOCKS = (
-    ("mixed0", block_35(32)),                       # 35x35x256
-    ("mixed1", block_35(64)),                       # 35x35x288
-    ("mixed2", block_35(64)),                       # 35x35x288
-    ("mixed3", ((C(384, 3, 2, "valid"),),            # 17x17x768
+# The grid reductions as released (Figure 10): 35x35 -> 17x17, 17x17 -> 8x8.
+REDUCTION_17 = ((C(384, 3, 2, "valid"),),                   # 17x17x768
                 (C(64, 1), C(96, 3), C(96, 3, 2, "valid")),
-                (MAX_S2,))),
-    ("mixed4", block_17(128)),                      # 17x17x768
-    ("mixed5", block_17(160)),
-    ("mixed6", block_17(160)),
-    ("mixed7", block_17(192)),
-    ("mixed8", ((C(192, 1), C(320, 3, 2, "valid")),  # 8x8x1280
-                (C(192, 1), C(192, (1, 7)), C(192, (7, 1)),
-                 C(192, 3, 2, "valid")),
-                (MAX_S2,))),
-    ("mixed9", BLOCK_8),                            # 8x8x2048
-    ("mixed10", BLOCK_8),                           # 8x8x2048
-)
+                (MAX_S2,))
+REDUCTION_8 = ((C(192, 1), C(320, 3, 2, "valid")),          # 8x8x1280
+               (C(192, 1), C(192, (1, 7)), C(192, (7, 1)),
+                C(192, 3, 2, "valid")),
+               (MAX_S2,))
+
+# The released network's four Figure 6 modules (mixed4-mixed7).
+BLOCK_COUNTS = (4,)
+
+
+def modules_17(k):
+    """``k`` Figure 6 modules as ``(name, branches)`` pairs.
+
+    As released, the first has 128 inner filters, the last 192 and those
+    between 160 (``k=1``: only the 192 one). The last is always ``mixed7``,
+    which the auxiliary head taps; the i-th before it is ``mixed{3+i}`` up
+    to ``mixed6``, then ``mixed6_1``, ``mixed6_2`` ...
+    """
+    out = []
+    for i in range(1, k):
+        name = f"mixed{3 + i}" if i <= 3 else f"mixed6_{i - 3}"
+        out.append((name, block_17(128 if i == 1 else 160)))
+    return (*out, ("mixed7", block_17(192)))
+
+
+def blocks(counts=BLOCK_COUNTS):
+    """The blocks after the stem, with ``counts`` = (Figure 6 modules,)."""
+    (k,) = counts
+    return (
+        ("mixed0", block_35(32)),                   # 35x35x256
+        ("mixed1", block_35(64)),                   # 35x35x288
+        ("mixed2", block_35(64)),                   # 35x35x288
+        ("mixed3", REDUCTION_17),
+        *modules_17(k),                             # 17x17x768
+        ("mixed8", REDUCTION_8),
+        ("mixed9", BLOCK_8),                        # 8x8x2048
+        ("mixed10", BLOCK_8),                       # 8x8x2048
+    )
+
+
+BLOCKS = blocks()
 
 # Section 4 / torchvision's InceptionAux: pool 5x5/3, 1x1x128, 5x5x768.
 AUX_HEAD = dict(conv_filters=128, conv5x5_filters=768)
@@ -101,14 +127,17 @@ INFO = ModelInfo(
     paper_top1_error=21.2,
     paper_top5_error=5.6,
     notes="Released network (keras.applications / TF-slim layout).",
+    block_stages=("17x17",),
+    block_counts=BLOCK_COUNTS,
 )
 
 
-def body(x, style):
-    """The trunk: Table 1 stem, then ``BLOCKS``; returns (output, taps)."""
+def body(x, style, counts=BLOCK_COUNTS):
+    """The trunk: Table 1 stem, then ``blocks(counts)``; returns (output,
+    taps)."""
     x = L.stem(x, STEM, style=style)
     taps = {}
-    for name, branches in BLOCKS:
+    for name, branches in blocks(counts):
         x = L.inception_block(x, branches, name=name, style=style)
         taps[name] = x
     return x, taps
@@ -117,13 +146,16 @@ def body(x, style):
 def InceptionV3(include_top=True, weights=None, input_tensor=None,
                 input_shape=None, pooling=None, classes=1000,
                 classifier_activation="softmax", name=None, *,
-                aux_logits=False, width_multiplier=1.0, dropout_rate=None):
+                aux_logits=False, width_multiplier=1.0, dropout_rate=None,
+                block_counts=None):
     """Instantiates Inception-v3.
 
     Same signature and meaning as ``keras.applications.InceptionV3``, plus
     ``aux_logits`` (return ``{"predictions", "aux"}``), ``width_multiplier``
-    (scales every convolution, TF-slim's ``depth_multiplier``) and
-    ``dropout_rate`` (default 0.2, before the classifier).
+    (scales every convolution, TF-slim's ``depth_multiplier``),
+    ``dropout_rate`` (default 0.2, before the classifier) and
+    ``block_counts``: the 17x17 Figure 6 modules, the last ``mixed7``
+    (default (4,)).
 
     Example:
         >>> import keras_inception
@@ -131,13 +163,14 @@ def InceptionV3(include_top=True, weights=None, input_tensor=None,
         >>> model.count_params()
         23851784
     """
+    counts = check_block_counts(block_counts, INFO)
     return build_model(INFO, body, include_top=include_top, weights=weights,
                        input_tensor=input_tensor, input_shape=input_shape,
                        pooling=pooling, classes=classes,
                        classifier_activation=classifier_activation, name=name,
                        aux_logits=aux_logits,
                        width_multiplier=width_multiplier,
-                       dropout_rate=dropout_rate)
+                       dropout_rate=dropout_rate, counts=counts)
 
 
 preprocess_input = preprocessor(INFO)

@@ -9,7 +9,8 @@ the released network.
 """
 
 from keras_inception import layers as L
-from keras_inception.builder import ModelInfo, build_model, preprocessor
+from keras_inception.builder import (ModelInfo, build_model,
+                                     check_block_counts, preprocessor)
 from keras_inception.imagenet import decode_predictions  # noqa: F401
 
 C, AVG, MAX_S2 = L.Conv, L.AVG, L.MAX_S2
@@ -63,14 +64,24 @@ INCEPTION_C = ((C(256, 1),),
                 L.split(C(256, (1, 3)), C(256, (3, 1)))),
                (AVG, C(256, 1)))
 
-# Figure 9: the whole network.
-BLOCKS = (
-    *((f"inception_a_{i}", INCEPTION_A) for i in range(1, 5)),
-    ("reduction_a", reduction_a(k=192, l=224, m=256, n=384)),  # 17x17x1024
-    *((f"inception_b_{i}", INCEPTION_B) for i in range(1, 8)),
-    ("reduction_b", REDUCTION_B),                               # 8x8x1536
-    *((f"inception_c_{i}", INCEPTION_C) for i in range(1, 4)),
-)
+# Figure 9: 4 x Inception-A, 7 x Inception-B, 3 x Inception-C.
+BLOCK_COUNTS = (4, 7, 3)
+
+
+def blocks(counts=BLOCK_COUNTS):
+    """Figure 9's blocks after the stem, with ``counts`` Inception-A, -B and
+    -C blocks (``inception_a_1`` ...), as ``(name, branches)`` pairs."""
+    n_a, n_b, n_c = counts
+    return (
+        *((f"inception_a_{i}", INCEPTION_A) for i in range(1, n_a + 1)),
+        ("reduction_a", reduction_a(k=192, l=224, m=256, n=384)),  # 17x17x1024
+        *((f"inception_b_{i}", INCEPTION_B) for i in range(1, n_b + 1)),
+        ("reduction_b", REDUCTION_B),                               # 8x8x1536
+        *((f"inception_c_{i}", INCEPTION_C) for i in range(1, n_c + 1)),
+    )
+
+
+BLOCKS = blocks()
 
 INFO = ModelInfo(
     name="inception_v4",
@@ -87,13 +98,16 @@ INFO = ModelInfo(
     ref_source="timm (affine BN); paper",
     paper_top1_error=20.0,
     paper_top5_error=5.0,
+    block_stages=("35x35", "17x17", "8x8"),
+    block_counts=BLOCK_COUNTS,
 )
 
 
-def body(x, style):
-    """Figure 9: stem, 4 x A, Reduction-A, 7 x B, Reduction-B, 3 x C."""
+def body(x, style, counts=BLOCK_COUNTS):
+    """Figure 9: stem, 4 x A, Reduction-A, 7 x B, Reduction-B, 3 x C (or
+    ``counts`` of A, B and C)."""
     x = L.stem(x, STEM, style=style)
-    for name, branches in BLOCKS:
+    for name, branches in blocks(counts):
         x = L.inception_block(x, branches, name=name, style=style)
     return x, {}
 
@@ -101,11 +115,12 @@ def body(x, style):
 def InceptionV4(include_top=True, weights=None, input_tensor=None,
                 input_shape=None, pooling=None, classes=1000,
                 classifier_activation="softmax", name=None, *,
-                width_multiplier=1.0, dropout_rate=None):
+                width_multiplier=1.0, dropout_rate=None, block_counts=None):
     """Instantiates Inception-v4 (paper Figure 9).
 
     Arguments as ``keras.applications.InceptionV3``, plus
-    ``width_multiplier`` and ``dropout_rate`` (default 0.2).
+    ``width_multiplier``, ``dropout_rate`` (default 0.2) and
+    ``block_counts``: Inception-A, -B and -C blocks (default (4, 7, 3)).
 
     Example:
         >>> import keras_inception
@@ -113,12 +128,13 @@ def InceptionV4(include_top=True, weights=None, input_tensor=None,
         >>> model.output_shape
         (None, 1000)
     """
+    counts = check_block_counts(block_counts, INFO)
     return build_model(INFO, body, include_top=include_top, weights=weights,
                        input_tensor=input_tensor, input_shape=input_shape,
                        pooling=pooling, classes=classes,
                        classifier_activation=classifier_activation, name=name,
                        width_multiplier=width_multiplier,
-                       dropout_rate=dropout_rate)
+                       dropout_rate=dropout_rate, counts=counts)
 
 
 preprocess_input = preprocessor(INFO)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from keras_inception import (bn_inception, inception_resnet_v1,
                              inception_resnet_v2, inception_v1, inception_v2,
                              inception_v3, inception_v4)
+from keras_inception.builder import check_block_counts
 
 # In order of publication.
 _MODULES = (inception_v1, bn_inception, inception_v2, inception_v3,
@@ -71,4 +72,8 @@ def get_model(name, **kwargs):
         >>> m.output_shape
         (None, 1, 1, 1536)
     """
-    return get_builder(name)(**kwargs)
+    info, builder = _REGISTRY[_resolve(name)]
+    if "block_counts" in kwargs and not info.block_stages:
+        # Its builder has no such argument: say why, not just TypeError.
+        check_block_counts(kwargs["block_counts"], info)
+    return builder(**kwargs)
