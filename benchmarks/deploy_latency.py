@@ -162,12 +162,8 @@ def _report(rows, args, manifest):
 
 
 def _chart(rows, args, what, path):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from keras_inception import _io
-
+    from keras_inception.plotting import pyplot, save_png
+    plt = pyplot()
     names = [r["runtime"] for r in rows]
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
     axes[0].barh(names, [r["latency_ms"] for r in rows], color="#4c72b0")
@@ -179,10 +175,7 @@ def _chart(rows, args, what, path):
         ax.invert_yaxis()
         ax.grid(axis="x", alpha=0.3)
     fig.suptitle(f"Deployment runtimes: {what}")
-    fig.tight_layout()
-    with _io.atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, dpi=100)
-    plt.close(fig)
+    save_png(fig, path, dpi=100)
 
 
 if __name__ == "__main__":

@@ -712,8 +712,8 @@ def _free_ports(count):
             sock.close()
 
 
-def _pump(index, pipe, stream, lock):
-    prefix = f"[worker {index}] "
+def _pump(label, pipe, stream, lock):
+    prefix = f"[{label}] "
     for raw in iter(pipe.readline, b""):
         line = raw.decode("utf-8", errors="replace")
         if not line.endswith("\n"):
@@ -806,29 +806,45 @@ def launch(num_workers, command, *, env=None, base_port=None, timeout=None,
             raise ValueError(f"`base_port` {base_port} gives ports outside "
                              "1..65535.")
     cluster = {"worker": [f"localhost:{port}" for port in ports]}
+    envs = [{**(env or {}), "TF_CONFIG": json.dumps(
+        {"cluster": cluster, "task": {"type": "worker", "index": index}})}
+        for index in range(num_workers)]
+    log.info("Launching %d workers on %s", num_workers, cluster["worker"])
+    return run_processes(envs, command,
+                         labels=[f"worker {i}" for i in range(num_workers)],
+                         timeout=timeout, stream=stream)
+
+
+def run_processes(envs, command, *, labels, timeout=None, stream=None):
+    """Runs ``command`` once per environment in ``envs`` (each added to
+    this one's), printing their lines prefixed ``"[label] "``, until all
+    exit; the shared core of :func:`launch` and
+    :func:`keras_inception.tuning.launch_local`.
+
+    Returns 0 when every process succeeded, else the exit code of the first
+    that failed (128 + N for a signal N), after terminating the others --
+    which, in a distributed job, would wait for the one that is gone.
+
+    Raises:
+        TimeoutError: ``timeout`` seconds passed (all are terminated).
+    """
+    stream = sys.stdout if stream is None else stream
     base_env = dict(os.environ)
-    base_env.update(env or {})
     base_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     base_env.setdefault("PYTHONUNBUFFERED", "1")
-
     lock = threading.Lock()
     procs, pumps = [], []
     try:
-        for index in range(num_workers):
-            child_env = dict(base_env)
-            child_env["TF_CONFIG"] = json.dumps(
-                {"cluster": cluster,
-                 "task": {"type": "worker", "index": index}})
-            proc = subprocess.Popen(list(command), env=child_env,
+        for label, extra in zip(labels, envs):
+            proc = subprocess.Popen(list(command), env={**base_env, **extra},
                                     stdin=subprocess.DEVNULL,
                                     stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT)
             procs.append(proc)
             pump = threading.Thread(target=_pump, daemon=True,
-                                    args=(index, proc.stdout, stream, lock))
+                                    args=(label, proc.stdout, stream, lock))
             pump.start()
             pumps.append(pump)
-        log.info("Launched %d workers on %s", num_workers, cluster["worker"])
         deadline = None if timeout is None else time.monotonic() + timeout
         code = 0
         while True:
@@ -837,19 +853,18 @@ def launch(num_workers, command, *, env=None, base_port=None, timeout=None,
             if failed:
                 index, returncode = failed[0]
                 code = _exit_code(returncode)
-                log.error("Worker %d exited with code %d; terminating the "
-                          "others.", index, code)
+                log.error("%s exited with code %d; terminating the "
+                          "others.", labels[index].capitalize(), code)
                 break
             if all(c == 0 for c in codes):
                 break
             if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"The {num_workers} workers did not "
+                raise TimeoutError(f"The {len(procs)} processes did not "
                                    f"finish within {timeout} s.")
             time.sleep(0.05)
     finally:
-        # Ctrl-C, a timeout or a failed worker: stop every worker still
-        # running (a multi-worker job would otherwise wait for the one
-        # that is gone).
+        # Ctrl-C, a timeout or a failed process: stop every one still
+        # running.
         _terminate(procs)
         for pump in pumps:
             pump.join(timeout=5)

@@ -16,6 +16,25 @@ GRAPHVIZ_HELP = ("drawing the architecture needs Graphviz's `dot` program "
                  "graphviz`, and pydot with `pip install pydot`.")
 
 
+def pyplot():
+    """matplotlib's ``pyplot`` on the file-only Agg backend (imported on
+    first use: the package does not need matplotlib to build models)."""
+    import matplotlib
+    matplotlib.use("Agg", force=False)
+    from matplotlib import pyplot as plt
+    return plt
+
+
+def save_png(fig, path, *, dpi=100):
+    """Lays ``fig`` out, writes it to the PNG ``path`` under a temporary
+    name renamed into place, closes it and returns ``path``."""
+    fig.tight_layout()
+    with atomic_path(path, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=dpi)
+    pyplot().close(fig)
+    return path
+
+
 def graphviz_available():
     """Whether pydot imports and Graphviz's ``dot`` is on PATH."""
     try:
@@ -88,10 +107,7 @@ def plot_training_curves(csv_path, path, *, title=None, dpi=100):
         ValueError: ``path`` does not end in ``.png`` or the log holds no
             epoch.
     """
-    import matplotlib
-    matplotlib.use("Agg", force=False)
-    from matplotlib import pyplot as plt
-
+    plt = pyplot()
     path = os.fspath(path)
     if not path.lower().endswith(".png"):
         raise ValueError(f"`path` must end in .png; received {path!r}.")
@@ -116,8 +132,4 @@ def plot_training_curves(csv_path, path, *, title=None, dpi=100):
         ax.legend(fontsize=7)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    with atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, dpi=dpi)
-    plt.close(fig)
-    return path
+    return save_png(fig, path, dpi=dpi)

@@ -104,6 +104,9 @@ class TrainConfig:
         image_size: input side; ``None``: 64 for the embedded data, else the
             model's default (299 for Inception-v3).
         width_multiplier: channel width factor (TF-slim's depth multiplier).
+        block_counts: repeated blocks per stage, for the generations that
+            repeat them (``get_model_info(model).block_stages``); ``None``:
+            the paper's.
         aux_logits: train the auxiliary classifiers; ``None``: when the
             model has them.
         dropout_rate: ``None``: the paper's.
@@ -115,6 +118,10 @@ class TrainConfig:
             or ``tpu`` (:func:`keras_inception.distribute.get_strategy`).
         precision: ``float32``, ``mixed_float16`` or ``mixed_bfloat16``.
         jit_compile: XLA: ``"auto"``, ``True`` or ``False``.
+        run_eagerly: run every step eagerly, nothing traced (Keras's
+            ``compile(run_eagerly=True)``): for debugging, and faster for
+            runs of a few steps, where tracing the graph costs more than
+            the steps (a trial of a search on the tiny embedded data).
         steps_per_execution: training steps per ``tf.function`` call.
         seed: seeds weights, data order, augmentation and dropout.
         deterministic: deterministic TensorFlow ops too (slower), so a rerun
@@ -140,6 +147,7 @@ class TrainConfig:
     batch_size: int = 32
     image_size: int | None = None
     width_multiplier: float = 1.0
+    block_counts: tuple | None = None
     aux_logits: bool | None = None
     dropout_rate: float | None = None
     recipe: str = "auto"
@@ -150,6 +158,7 @@ class TrainConfig:
     strategy: str = "auto"
     precision: str = "float32"
     jit_compile: bool | str = "auto"
+    run_eagerly: bool = False
     steps_per_execution: int = 1
     seed: int = 0
     deterministic: bool = False
@@ -174,8 +183,8 @@ class TrainConfig:
             TypeError, ValueError: naming the field and what it allows.
         """
         from keras_inception import distribute, registry, training
-        from keras_inception.builder import (check_bool, check_count,
-                                             check_number)
+        from keras_inception.builder import (check_block_counts, check_bool,
+                                             check_count, check_number)
 
         info = registry.get_model_info(self.model)   # checks the name
         _check_str(self.dataset, "dataset")
@@ -194,6 +203,8 @@ class TrainConfig:
         if self.width_multiplier <= 0:
             raise ValueError("`width_multiplier` must be > 0; received "
                              f"{self.width_multiplier}.")
+        block_counts = (None if self.block_counts is None else
+                        check_block_counts(self.block_counts, info))
         for arg in ("aux_logits",):
             value = getattr(self, arg)
             if value is not None and not isinstance(value, bool):
@@ -202,7 +213,7 @@ class TrainConfig:
         if self.aux_logits and not info.aux:
             raise ValueError(f"`aux_logits=True`: {info.name} has no "
                              "auxiliary classifier.")
-        for arg in ("deterministic", "cache", "overwrite"):
+        for arg in ("deterministic", "cache", "overwrite", "run_eagerly"):
             check_bool(getattr(self, arg), arg)
         if not (isinstance(self.recipe, str) and
                 (self.recipe == "auto" or self.recipe in training.RECIPES)):
@@ -237,6 +248,8 @@ class TrainConfig:
                           "image_size": info.default_size})
         filled = {k: v for k, v in defaults.items()
                   if getattr(self, k) is None}
+        if block_counts is not None:
+            filled["block_counts"] = list(block_counts)
         if "image_size" in filled:
             filled["image_size"] = max(filled["image_size"], info.min_size)
         return dataclasses.replace(self, **filled)
@@ -245,7 +258,7 @@ class TrainConfig:
         """The fields that define what is trained: a run may resume only
         with the same identity."""
         skip = ("output", "overwrite", "verbose", "data_dir", "strategy",
-                "jit_compile", "steps_per_execution", "cache")
+                "jit_compile", "steps_per_execution", "cache", "run_eagerly")
         return {k: v for k, v in dataclasses.asdict(self).items()
                 if k not in skip}
 
@@ -558,6 +571,8 @@ def _build_model(config, classes):
                                 else config.aux_logits)
     if config.dropout_rate is not None:
         kwargs["dropout_rate"] = config.dropout_rate
+    if config.block_counts is not None:
+        kwargs["block_counts"] = list(config.block_counts)
     return registry.get_model(info.name, **kwargs), kwargs
 
 
@@ -622,7 +637,20 @@ def run_weights(run_dir):
                      f"({BEST} or {LAST}).")
 
 
-def train(config, *, extra_callbacks=()):
+def recipe_of(config):
+    """The :class:`~keras_inception.training.Recipe` a config trains with:
+    its ``recipe`` (``"auto"``: the model's paper's) with its
+    ``warmup_epochs`` when set."""
+    from keras_inception import training
+    recipe = (training.default_recipe(config.model) if config.recipe == "auto"
+              else training.RECIPES[config.recipe])
+    if config.warmup_epochs is not None:
+        recipe = dataclasses.replace(recipe,
+                                     warmup_epochs=config.warmup_epochs)
+    return recipe
+
+
+def train(config, *, extra_callbacks=(), initial_weights=None):
     """Trains ``config.model`` on ``config.dataset`` into ``config.output``.
 
     Started again with the same config after an interruption, it resumes
@@ -632,6 +660,10 @@ def train(config, *, extra_callbacks=()):
     Args:
         config: a :class:`TrainConfig`.
         extra_callbacks: more Keras callbacks for ``fit``.
+        initial_weights: weights (``model.get_weights()`` of the same
+            architecture) to start from instead of a fresh initialisation;
+            a backup, when there is one, still wins (keras-tuner's
+            Hyperband continues a trial from another's weights this way).
 
     Returns:
         The run summary (also in ``<output>/summary.json``).
@@ -660,12 +692,14 @@ def train(config, *, extra_callbacks=()):
         return finished
     policy = keras.mixed_precision.global_policy()
     try:
-        return _train(config, strategy, run_dir, chief, extra_callbacks)
+        return _train(config, strategy, run_dir, chief, extra_callbacks,
+                      initial_weights)
     finally:   # the precision policy is process-wide: leave it as found
         keras.mixed_precision.set_global_policy(policy)
 
 
-def _train(config, strategy, run_dir, chief, extra_callbacks):
+def _train(config, strategy, run_dir, chief, extra_callbacks,
+           initial_weights):
     import tensorflow as tf
 
     from keras_inception import data as data_lib
@@ -705,18 +739,13 @@ def _train(config, strategy, run_dir, chief, extra_callbacks):
     with strategy.scope():
         model, model_kwargs = _build_model(config, len(data.class_names))
         model = distribute.for_strategy(model, strategy)
-        recipe = config.recipe
-        if config.warmup_epochs is not None:
-            base = (training.default_recipe(config.model) if recipe == "auto"
-                    else training.RECIPES[recipe])
-            recipe = dataclasses.replace(base,
-                                         warmup_epochs=config.warmup_epochs)
         training.compile_for_training(
-            model, recipe, steps_per_epoch=steps, epochs=config.epochs,
+            model, recipe_of(config), steps_per_epoch=steps,
+            epochs=config.epochs,
             aux_weight=config.aux_weight,
             label_smoothing=config.label_smoothing,
             learning_rate=config.learning_rate,
-            jit_compile=config.jit_compile,
+            jit_compile=config.jit_compile, run_eagerly=config.run_eagerly,
             steps_per_execution=config.steps_per_execution,
             model_name=config.model)
         checkpoint_monitor = ("val_predictions_top1"
@@ -730,6 +759,8 @@ def _train(config, strategy, run_dir, chief, extra_callbacks):
             checkpoint=best_cb)
         epoch, step = backup.position()
         resumed = backup.restore(model)
+        if resumed is None and initial_weights is not None:
+            model.set_weights(initial_weights)
     if resumed is not None:
         logger.info("resuming %s from its backup: epoch %d, step %d of %d "
                     "(global step %d)", config.output, epoch + 1, step,
