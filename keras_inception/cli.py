@@ -79,6 +79,14 @@ def _bool_or_auto(text):
         f"expected auto, true or false; received {text!r}")
 
 
+def _int_list(text):
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers; received {text!r}") from None
+
+
 def cmd_train(args):
     from keras_inception import runner
 
@@ -219,6 +227,94 @@ def cmd_predict(args):
     return 0
 
 
+def _parse_range(text):
+    """``LOW:HIGH[:STEP][:log]`` or ``A,B,C`` -> a tuning.Range."""
+    from keras_inception.tuning import Range
+
+    def number(part):
+        return _number(part, "--search", "LOW:HIGH[:STEP][:log] or A,B,C")
+    if ":" not in text:
+        return [number(p) for p in text.split(",") if p.strip()]
+    parts = text.split(":")
+    sampling = "log" if parts[-1] == "log" else "linear"
+    parts = parts[:-1] if sampling == "log" else parts
+    if len(parts) not in (2, 3):
+        raise ValueError(f"--search: {text!r} is not LOW:HIGH[:STEP][:log].")
+    low, high, *step = [number(p) for p in parts]
+    return Range(low, high, step[0] if step else None, sampling)
+
+
+def _number(text, flag, form):
+    try:
+        return int(text) if text.strip().lstrip("-").isdigit() \
+            else float(text)
+    except ValueError:
+        raise ValueError(f"{flag}: {text!r} is not a number (give "
+                         f"{form}).") from None
+
+
+def _name_value(text, flag):
+    name, sep, value = text.partition("=")
+    if not name:
+        raise ValueError(f"{flag}: expected NAME or NAME=VALUE; received "
+                         f"{text!r}.")
+    return name.strip(), (value.strip() if sep else None)
+
+
+def cmd_tune(args):
+    from keras_inception import tuning
+
+    if args.workers is not None:
+        argv = list(args.argv)
+        for i, arg in enumerate(argv):
+            if arg == "--workers":
+                del argv[i:i + 2]
+                break
+            if arg.startswith("--workers="):
+                del argv[i]
+                break
+        return tuning.launch_local(
+            args.workers, [sys.executable, "-m", "keras_inception.cli",
+                           *argv], timeout=args.timeout)
+    space = None
+    if args.search:
+        space = {}
+        for text in args.search:
+            name, value = _name_value(text, "--search")
+            space[name] = None if value is None else _parse_range(value)
+    fixed = {}
+    for text in args.fixed or ():
+        name, value = _name_value(text, "--fixed")
+        if value is None:
+            raise ValueError(f"--fixed {text!r}: give NAME=VALUE.")
+        fixed[name] = _number(value, "--fixed", "NAME=VALUE")
+    options = {k: getattr(args, k) for k in (
+        "dataset", "epochs", "batch_size", "image_size", "recipe",
+        "warmup_epochs", "strategy", "precision", "jit_compile",
+        "run_eagerly", "seed",
+        "deterministic", "data_dir", "validation_fraction", "cache")
+        if getattr(args, k) is not None}
+    options["verbose"] = args.verbose or 0
+    hypermodel = tuning.InceptionHyperModel(
+        args.model, space=space, fixed=fixed, max_params=args.max_params,
+        max_gmacs=args.max_gmacs, **options)
+    output = args.output or os.path.join("tuning", hypermodel.model_name)
+    report = tuning.search(hypermodel, args.tuner,
+                           max_trials=args.max_trials, output=output,
+                           overwrite=args.overwrite, seed=args.seed)
+    if report is None:       # a worker of a distributed search
+        return 0
+    print(report.table())
+    if report.best is not None:
+        print(f"best: trial {report.best['trial']}, val top-1 "
+              f"{100 * report.best['val_top1']:.2f}%, "
+              f"{report.best['gmacs']:.4g} GMACs; run folder "
+              f"{report.best_dir} (keras-inception export --checkpoint "
+              f"{report.best_dir})")
+    print(f"files: {report.csv}" + (f", {report.png}" if report.png else ""))
+    return 0
+
+
 def _add_train_arguments(p):
     d = "(default: %(default)s)"
     p.add_argument("--model", default="inception_v3",
@@ -235,6 +331,10 @@ def _add_train_arguments(p):
                    help="input side (default: 64 for the embedded data, "
                    "else the model's)")
     p.add_argument("--width-multiplier", type=float, default=1.0, help=d)
+    p.add_argument("--block-counts", type=_int_list, metavar="N,N,N",
+                   help="repeated blocks per stage (inception_v3: 17x17; "
+                   "inception_v4, inception_resnet_*: 35x35,17x17,8x8); "
+                   "default: the paper's")
     p.add_argument("--no-aux", dest="aux_logits", action="store_const",
                    const=False, help="train without the auxiliary heads")
     p.add_argument("--dropout-rate", type=float)
@@ -252,6 +352,9 @@ def _add_train_arguments(p):
     p.add_argument("--jit-compile", type=_bool_or_auto, default="auto",
                    help=f"XLA: auto, true or false {d}")
     p.add_argument("--steps-per-execution", type=int, default=1, help=d)
+    p.add_argument("--run-eagerly", action="store_true",
+                   help="no graph tracing: for debugging, and faster for "
+                   "runs of a few steps")
     p.add_argument("--seed", type=int, default=0, help=d)
     p.add_argument("--deterministic", action="store_true",
                    help="deterministic TensorFlow ops (slower): reruns and "
@@ -362,6 +465,59 @@ def build_parser():
                    help="classes per image (default: %(default)s)")
     p.set_defaults(func=cmd_predict)
 
+    p = sub.add_parser("tune", help="keras-tuner search over width and "
+                       "depth (and more) within a parameter/GMAC budget: "
+                       "trials table (CSV), Pareto PNG, best run folder")
+    d = "(default: %(default)s)"
+    p.add_argument("--model", default="inception_v3", help=d)
+    p.add_argument("--dataset", default="default", help=d)
+    p.add_argument("--tuner", default="bayesian",
+                   choices=("random", "bayesian", "hyperband"), help=d)
+    p.add_argument("--max-trials", type=int, default=10,
+                   help="trials in all, budget rejections included " + d)
+    p.add_argument("--max-gmacs", type=float,
+                   help="GMACs budget of the inference model")
+    p.add_argument("--max-params", type=float,
+                   help="parameter budget of the inference model")
+    p.add_argument("--search", action="append", metavar="NAME[=RANGE]",
+                   help="a hyperparameter to search, with LOW:HIGH[:STEP]"
+                   "[:log] or A,B,C (default range without); repeat. "
+                   "Default: width_multiplier and the blocks_* counts")
+    p.add_argument("--fixed", action="append", metavar="NAME=VALUE",
+                   help="pin a hyperparameter; repeat")
+    p.add_argument("--output", help="search folder (default: "
+                   "tuning/<model>); rerun the same command to resume")
+    p.add_argument("--epochs", type=int, default=2,
+                   help=f"per trial (Hyperband: the most) {d}")
+    p.add_argument("--batch-size", type=int, default=32, help=d)
+    p.add_argument("--image-size", type=int)
+    p.add_argument("--recipe")
+    p.add_argument("--warmup-epochs", type=float)
+    p.add_argument("--strategy")
+    p.add_argument("--precision")
+    p.add_argument("--jit-compile", type=_bool_or_auto)
+    p.add_argument("--run-eagerly", action="store_true", default=None,
+                   help="no graph tracing in the trials (faster for "
+                   "trials of a few steps)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="of every trial's training and of the oracle " + d)
+    p.add_argument("--deterministic", action="store_true", default=None,
+                   help="deterministic ops: a trial retrained with its "
+                   "hyperparameters gives the same accuracy")
+    p.add_argument("--data-dir")
+    p.add_argument("--validation-fraction", type=float)
+    p.add_argument("--cache", action="store_true", default=None)
+    p.add_argument("--overwrite", action="store_true",
+                   help="start the search afresh")
+    p.add_argument("--workers", type=int,
+                   help="run a keras-tuner chief and this many workers on "
+                   "this machine, sharing one oracle")
+    p.add_argument("--timeout", type=float,
+                   help="with --workers: seconds before all are stopped")
+    p.add_argument("--verbose", type=int, choices=(0, 1, 2),
+                   help="Keras progress inside each trial (default: 0)")
+    p.set_defaults(func=cmd_tune)
+
     p = sub.add_parser("launch", help="start N local workers of `train` "
                        "with TF_CONFIG set (MultiWorkerMirroredStrategy)")
     p.add_argument("--workers", type=int, required=True)
@@ -375,7 +531,9 @@ def build_parser():
 
 def main(argv=None):
     _quiet_tensorflow()
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
     args = build_parser().parse_args(argv)
+    args.argv = argv
     _show_logs()
     try:
         return args.func(args)

@@ -32,6 +32,17 @@ def full_model():
     return get
 
 
+@pytest.fixture(scope="session")
+def tiny_dir(tmp_path_factory):
+    """A TFDS data folder holding the generated ``inception_shapes/tiny``
+    (32 px, 100 training and 50 validation images)."""
+    import tensorflow_datasets as tfds
+    folder = str(tmp_path_factory.mktemp("tfds"))
+    tfds.builder("inception_shapes/tiny",
+                 data_dir=folder).download_and_prepare()
+    return folder
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     keras.utils.set_random_seed(0)
