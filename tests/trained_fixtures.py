@@ -1,0 +1,78 @@
+"""Small trained networks of every generation, shipped for the export tests.
+
+``tools/train_export_fixtures.py`` trains them (width 0.125, 75 px unless
+the index entry says otherwise, on the embedded ``inception_shapes``) and
+writes ``tests/data/trained/``; this module rebuilds them and draws the
+images they are checked on.
+"""
+
+import json
+import os
+
+import numpy as np
+
+import keras_inception
+from keras_inception import data
+from keras_inception.datasets import shapes
+
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
+                        "trained")
+INDEX = os.path.join(FIXTURES, "index.json")
+# What every fixture is built with; its input size is in its index entry
+# (75 px unless a generation needed more to learn the task).
+WIDTH = 0.125
+IMAGE_SIZE = 75
+
+
+def fixture_path(name):
+    return os.path.join(FIXTURES, f"{name}.npz")
+
+
+def index():
+    with open(INDEX) as f:
+        return json.load(f)
+
+
+def image_size(name):
+    """The input side fixture ``name`` was trained at."""
+    return index()[name]["image_size"]
+
+
+def trained_model(name):
+    """The shipped network ``name``, its weights loaded by variable path.
+
+    Raises AssertionError naming the variables that do not match, so a
+    builder change that renames or reshapes layers says which fixture to
+    retrain.
+    """
+    size = image_size(name)
+    model = keras_inception.get_model(
+        name, input_shape=(size, size, 3), classes=shapes.NUM_CLASSES,
+        width_multiplier=WIDTH,
+        **({"aux_logits": False} if keras_inception.get_model_info(
+            name).aux else {}))
+    with np.load(fixture_path(name)) as stored:
+        arrays = {k: stored[k] for k in stored.files}
+    paths = {v.path for v in model.weights}
+    mismatch = sorted(paths ^ set(arrays)) + sorted(
+        v.path for v in model.weights
+        if v.path in arrays and arrays[v.path].shape != tuple(v.shape))
+    assert not mismatch, (
+        f"{name}: the shipped weights do not fit the builder (first "
+        f"mismatches: {mismatch[:5]}); rerun tools/train_export_fixtures.py "
+        f"--models {name}")
+    for v in model.weights:
+        v.assign(arrays[v.path].astype(np.float32))
+    return model
+
+
+def validation_images(count=64, size=IMAGE_SIZE):
+    """The first ``count`` validation images of ``inception_shapes`` (64
+    px), resized to ``size`` as training evaluated them: float32 0-255
+    ``(count, size, size, 3)`` and their labels."""
+    images, labels = shapes.generate_examples("validation", count)
+    resized = np.stack([
+        data.eval_transform(image, image_size=size,
+                            central_fraction=1.0).numpy()
+        for image in images])
+    return resized, labels
