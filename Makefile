@@ -31,7 +31,7 @@ demo: $(STAMP)
 	$(BIN)/python benchmarks/baseline_logreg.py --run runs/demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q --durations=20
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
