@@ -51,11 +51,31 @@ def cmd_summary(args):
     return 0
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a message comes, not the
+    stream of the first call: a program (or a test) that calls ``main``
+    more than once may have replaced and closed that one since."""
+
+    def __init__(self):
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
 def _show_logs():
-    """Library messages (resume points, skipped files) on stderr."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("keras-inception: %(message)s"))
+    """Library messages (resume points, skipped files) on stderr, once
+    however often ``main`` runs in one process."""
     log = logging.getLogger("keras_inception")
+    if any(isinstance(h, _StderrHandler) for h in log.handlers):
+        return
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("keras-inception: %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = False
