@@ -5,12 +5,10 @@ References are independent of the export code: Keras's output on
 (``tf.saved_model.load``, ai-edge-litert's ``Interpreter``, an onnxruntime
 ``InferenceSession``), never through :mod:`keras_inception.artifacts`.
 
-* every generation: trained (``tests/data/trained``, width 0.125, made by
-  ``tools/train_export_fixtures.py``), SavedModel, ONNX and TFLite fp32
-  within 1e-4 of Keras and fp16 and dynamic-range TFLite top-1 agreement
-  >= 99% on 64 held-out images of the embedded dataset; a generation whose
-  network is not trained yet at random initialisation (width 0.25, minimum
-  input), fp32 only;
+* every generation, trained (``tests/data/trained``, width 0.125, made by
+  ``tools/train_export_fixtures.py``): SavedModel, ONNX and TFLite fp32
+  within 1e-4 of Keras, fp16 and dynamic-range TFLite top-1 agreement
+  >= 99% on 64 held-out images of the embedded dataset;
 * a full-size Inception-v3 with its auxiliary head (stripped on export);
 * a GoogLeNet trained on the embedded dataset (``trained_run``): fp16
   and dynamic-range agreement, int8 agreement and accuracy,
@@ -38,10 +36,8 @@ import keras_inception
 from keras_inception import data, export, serving
 
 from keras_inception.datasets import shapes
-from tests.conftest import SMALL, small_size
-from tests.trained_fixtures import image_size
-from tests.trained_fixtures import index as fixture_index
-from tests.trained_fixtures import trained_model, validation_images
+from tests.trained_fixtures import (image_size, trained_model,
+                                    validation_images)
 
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
 
@@ -50,16 +46,6 @@ def cli(*args, timeout=600):
     return subprocess.run([sys.executable, "-m", "keras_inception.cli",
                            *map(str, args)], capture_output=True, text=True,
                           timeout=timeout, env=ENV)
-
-
-def shapes_images(data_dir, size, count=64):
-    """``count`` labelled 0-255 images of the tiny embedded dataset at
-    ``size`` (training split, evaluation view: 100 images)."""
-    d = data.load("inception_shapes/tiny", image_size=size, batch_size=count,
-                  data_dir=data_dir, preprocessing="none", augment="none",
-                  central_fraction=1.0, evaluation_only=True)
-    images, labels = next(iter(d.train))
-    return images.numpy(), labels.numpy(), list(d.class_names)
 
 
 # --------------------------------------------------------------------------
@@ -110,38 +96,8 @@ def agreement(a, b):
 # --------------------------------------------------------------------------
 # Every generation
 # --------------------------------------------------------------------------
-# Each generation is exported by one of the two tests below: trained (the
-# networks shipped in tests/data/trained) or, until its network is trained,
-# at random initialisation and float32 only.
-TRAINED_GENERATIONS = sorted(fixture_index())
-
-
-@pytest.mark.parametrize("name", [n for n in keras_inception.list_models()
-                                  if n not in TRAINED_GENERATIONS])
-def test_untrained_generation_exports_agree_at_float32(name, tmp_path,
-                                                       tiny_dir):
-    size = small_size(name)
-    mode = keras_inception.get_model_info(name).preprocessing
-    model = keras_inception.get_model(name, input_shape=(size, size, 3),
-                                      classes=10, **SMALL)
-    images, labels, class_names = shapes_images(tiny_dir, size)
-    result = export.export(
-        model, tmp_path, "saved_model,tflite,onnx",
-        quantize="none", class_names=class_names,
-        validation_data=[(images, labels)], central_fraction=1.0)
-    ref = keras_reference(model, images, mode)
-    for kind, out in {
-            "saved_model": run_saved_model(result.path, images),
-            "onnx": run_onnx(result.artifact("onnx"), images),
-            "tflite": run_tflite(result.artifact("tflite"), images)}.items():
-        diff = float(np.max(np.abs(out - ref)))
-        assert diff <= 1e-4, (kind, diff)
-        assert result.manifest["artifacts"][kind]["parity"][
-            "max_abs_diff"] <= 1e-4
-
-
-@pytest.mark.parametrize("name", TRAINED_GENERATIONS)
-def test_trained_generation_exports_agree_with_keras(name, tmp_path):
+@pytest.mark.parametrize("name", keras_inception.list_models())
+def test_every_generation_exports_agree_with_keras(name, tmp_path):
     # A trained network of each generation (tests/data/trained, made by
     # tools/train_export_fixtures.py): on a random-init one the class
     # scores sit within quantization noise of each other, so fp16 and
