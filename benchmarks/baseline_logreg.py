@@ -33,7 +33,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import tensorflow_datasets as tfds  # noqa: E402
 
-import keras_inception.datasets  # noqa: E402,F401  (registers the builder)
+import keras_inception.data.shapes  # noqa: E402,F401  (registers the builder)
 
 
 def load(config, data_dir):

@@ -42,7 +42,9 @@ def _timed(fn, batch, warmup, repeats):
 def _export(args, folder):
     """Exports the model; returns the export and the Keras model it came
     from (preprocessing included), for timing side by side."""
-    from keras_inception import artifacts, export, registry
+    from keras_inception.deploy import artifacts
+    from keras_inception.deploy import export
+    from keras_inception.models import registry
     common = dict(formats="saved_model,tflite,onnx", quantize="none,int8",
                   calibration_images=args.calibration_images,
                   parity_images=8, evaluation_images=8)
@@ -67,7 +69,7 @@ RUNTIMES = (("SavedModel (TensorFlow)", "saved_model"),
 
 
 def _runtimes(result, threads):
-    from keras_inception import artifacts
+    from keras_inception.deploy import artifacts
 
     loaded, sizes = {}, {}
     for label, key in RUNTIMES:
@@ -100,7 +102,7 @@ def main(argv=None):
 
     import tensorflow as tf
 
-    from keras_inception import export
+    from keras_inception.deploy import export
 
     with tempfile.TemporaryDirectory() as folder:
         print("exporting (SavedModel, TFLite fp32 + int8, ONNX) ...",
@@ -133,7 +135,7 @@ def main(argv=None):
 
 
 def _report(rows, args, manifest):
-    from keras_inception import _io
+    from keras_inception.utils import atomic as _io
 
     base = rows[0]
     what = (f"{manifest['architecture'] or manifest['model_name']} "
@@ -162,7 +164,7 @@ def _report(rows, args, manifest):
 
 
 def _chart(rows, args, what, path):
-    from keras_inception.plotting import pyplot, save_png
+    from keras_inception.utils.plotting import pyplot, save_png
     plt = pyplot()
     names = [r["runtime"] for r in rows]
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))

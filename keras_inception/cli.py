@@ -13,7 +13,7 @@ def _quiet_tensorflow():
 
 
 def cmd_models(args):
-    from keras_inception.model_table import format_table, model_rows
+    from keras_inception.models.table import format_table, model_rows
 
     def progress(name):
         print(f"  built {name}", file=sys.stderr, flush=True)
@@ -25,8 +25,8 @@ def cmd_models(args):
 def cmd_summary(args):
     import keras
 
-    from keras_inception import registry
-    from keras_inception.plotting import plot_architecture
+    from keras_inception.models import registry
+    from keras_inception.utils.plotting import plot_architecture
 
     if args.plot and not args.plot.lower().endswith(".png"):
         raise ValueError(f"--plot must name a .png file; received "
@@ -108,7 +108,7 @@ def _int_list(text):
 
 
 def cmd_train(args):
-    from keras_inception import runner
+    from keras_inception.training import runner
 
     fields = {f.name for f in __import__("dataclasses").fields(
         runner.TrainConfig)}
@@ -144,7 +144,7 @@ def _format_summary(summary, output):
 
 
 def cmd_evaluate(args):
-    from keras_inception import runner
+    from keras_inception.training import runner
 
     result = runner.evaluate(args.checkpoint, args.dataset,
                              batch_size=args.batch_size,
@@ -159,7 +159,7 @@ def cmd_evaluate(args):
 
 
 def cmd_launch(args):
-    from keras_inception import distribute
+    from keras_inception.distribute import strategies as distribute
 
     command = list(args.command)
     if command and command[0] == "--":
@@ -177,7 +177,7 @@ def cmd_launch(args):
 
 
 def cmd_export(args):
-    from keras_inception import export
+    from keras_inception.deploy import export
 
     if (args.checkpoint is None) == (args.model is None):
         raise ValueError("give either --checkpoint RUN (a training run or a "
@@ -232,8 +232,8 @@ def _format_export(result):
 
 
 def cmd_predict(args):
-    from keras_inception.artifacts import load_artifact
-    from keras_inception.builder import check_count
+    from keras_inception.deploy.artifacts import load_artifact
+    from keras_inception.utils.checks import check_count
 
     check_count(args.top, "top")   # before loading anything
     artifact = load_artifact(args.artifact)
@@ -249,7 +249,7 @@ def cmd_predict(args):
 
 def _parse_range(text):
     """``LOW:HIGH[:STEP][:log]`` or ``A,B,C`` -> a tuning.Range."""
-    from keras_inception.tuning import Range
+    from keras_inception.tuning.hypermodel import Range
 
     def number(part):
         return _number(part, "--search", "LOW:HIGH[:STEP][:log] or A,B,C")
@@ -282,7 +282,7 @@ def _name_value(text, flag):
 
 
 def cmd_tune(args):
-    from keras_inception import tuning
+    from keras_inception.tuning import hypermodel as tuning
 
     if args.workers is not None:
         argv = list(args.argv)

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import keras_inception
-from keras_inception import registry
+from keras_inception.models import registry
 
 MODELS = keras_inception.list_models()
 # Generations with auxiliary classifiers (the registry's metadata) and the
@@ -277,7 +277,8 @@ def test_aux_logits_on_model_without_aux_heads(name):
 
 def test_aux_logits_on_model_without_aux_heads_through_validator():
     """The shared validator itself refuses aux heads a model lacks."""
-    from keras_inception import builder, inception_v4
+    from keras_inception.models import builder
+    from keras_inception.models import inception_v4
 
     with pytest.raises(ValueError, match="`aux_logits"):
         builder.build_model(inception_v4.INFO, inception_v4.body,

@@ -9,8 +9,9 @@ import sys
 import pytest
 
 import keras_inception
-from keras_inception import cli, plotting
-from keras_inception.macs import count_macs
+from keras_inception import cli
+from keras_inception.utils import plotting
+from keras_inception.models.macs import count_macs
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SMALL_SUMMARY = ["summary", "inception_v1", "--input-size", "64",

@@ -12,9 +12,9 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 from PIL import Image
 
-from keras_inception import data
-from keras_inception.datasets import CLASS_NAMES
-from keras_inception.imagenet import preprocess_input
+from keras_inception.data import pipeline as data
+from keras_inception.data.shapes import CLASS_NAMES
+from keras_inception.models.imagenet import preprocess_input
 
 SIZE = 32   # model input side in these tests
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from keras_inception.datasets import (CLASS_NAMES, NUM_CLASSES,
+from keras_inception.data.shapes import (CLASS_NAMES, NUM_CLASSES,
                                       InceptionShapes, InceptionShapesConfig,
                                       generate_example, generate_examples)
 

@@ -17,8 +17,8 @@ import pytest
 import keras
 
 import keras_inception as ki
-from keras_inception import layers as L
-from keras_inception.builder import check_block_counts
+from keras_inception.models import layers as L
+from keras_inception.models.builder import check_block_counts
 from tests.conftest import SMALL, small_size
 
 # case -> (registry name, builder kwargs, default counts: paper / release).
@@ -106,8 +106,9 @@ def test_registry_lists_stages_and_default_counts():
         assert info.block_stages == () and info.block_counts == ()
     assert ki.get_model_info("inception_v4").as_dict()["block_counts"] == \
         (4, 7, 3)
-    from keras_inception import inception_resnet_v2, inception_v3, \
-        inception_v4
+    from keras_inception.models import inception_resnet_v2
+    from keras_inception.models import inception_v3
+    from keras_inception.models import inception_v4
     assert inception_v4.BLOCKS == inception_v4.blocks((4, 7, 3))
     assert inception_v3.BLOCKS == inception_v3.blocks((4,))
     assert check_block_counts(None, inception_resnet_v2.INFO,

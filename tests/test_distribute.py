@@ -26,7 +26,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_inception import distribute, get_model
+from keras_inception import get_model
+from keras_inception.distribute import strategies as distribute
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

@@ -33,9 +33,11 @@ import pytest
 import tensorflow as tf
 
 import keras_inception
-from keras_inception import data, export, serving
+from keras_inception.data import pipeline as data
+from keras_inception.deploy import export
+from keras_inception.deploy import serving
 
-from keras_inception.datasets import shapes
+from keras_inception.data import shapes
 from tests.trained_fixtures import (image_size, trained_model,
                                     validation_images)
 
@@ -334,7 +336,7 @@ def trained_run(tmp_path_factory):
     """A width-0.25 GoogLeNet trained for 8 epochs on the embedded
     ``inception_shapes`` (64 px), through the package's own runner
     (measured: 86.5% validation top-1)."""
-    from keras_inception.runner import TrainConfig, train
+    from keras_inception.training.runner import TrainConfig, train
     root = tmp_path_factory.mktemp("trained")
     run = str(root / "shapes_v1")
     summary = train(TrainConfig(output=run, data_dir=str(root / "tfds"),
@@ -356,7 +358,7 @@ def trained_export(trained_run, tmp_path_factory):
 def image_files(trained_run, tmp_path_factory):
     """Twelve validation images of the run's dataset as JPEG, PNG, BMP and
     GIF files."""
-    from keras_inception.runner import model_from_run
+    from keras_inception.training.runner import model_from_run
     _, saved = model_from_run(trained_run)
     d = data.load("default", image_size=64, batch_size=12,
                   data_dir=saved["config"]["data_dir"],
@@ -379,7 +381,7 @@ pytestmark_trained = pytest.mark.xdist_group("trained")
 @pytestmark_trained
 def test_quantized_tflite_of_a_trained_model_meets_its_targets(
         trained_export, trained_run):
-    from keras_inception.runner import model_from_run
+    from keras_inception.training.runner import model_from_run
     model, saved = model_from_run(trained_run)
     d = data.load("default", image_size=64, batch_size=100,
                   data_dir=saved["config"]["data_dir"], preprocessing="none",

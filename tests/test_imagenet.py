@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from keras.applications import imagenet_utils
 
-from keras_inception.imagenet import decode_predictions
-from keras_inception.imagenet import imagenet_class_names
-from keras_inception.imagenet import imagenet_wnids
-from keras_inception.imagenet import preprocess_input
+from keras_inception.models.imagenet import decode_predictions
+from keras_inception.models.imagenet import imagenet_class_names
+from keras_inception.models.imagenet import imagenet_wnids
+from keras_inception.models.imagenet import preprocess_input
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
 CLASS_INDEX_PATH = (
@@ -406,7 +406,7 @@ def test_decode_predictions_top_wrong_type(top):
 
 
 def test_class_index_file_is_packaged_next_to_module():
-    import keras_inception.imagenet as module
+    import keras_inception.models.imagenet as module
 
     here = pathlib.Path(module.__file__).parent
     assert os.path.isfile(here / "resources" / "imagenet_class_index.json")

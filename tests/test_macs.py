@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from keras_inception.macs import count_macs
+from keras_inception.models.macs import count_macs
 
 layers = keras.layers
 

@@ -11,7 +11,7 @@ import keras
 import tensorflow as tf
 
 import keras_inception as ki
-from keras_inception import layers as L
+from keras_inception.models import layers as L
 from tests.conftest import SMALL, small_size
 from tests.reference_figures import (GOOGLENET_TABLE_1_OPS_M,
                                      PARAMS_AND_MACS, SHARED_FILE_STRINGS,

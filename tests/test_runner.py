@@ -17,9 +17,9 @@ import h5py
 import numpy as np
 import pytest
 
-from keras_inception import runner
-from keras_inception.plotting import read_history
-from keras_inception.runner import TrainConfig
+from keras_inception.training import runner
+from keras_inception.utils.plotting import read_history
+from keras_inception.training.runner import TrainConfig
 
 TINY = dict(model="inception_v1", dataset="inception_shapes/tiny",
             epochs=2, batch_size=16, image_size=32, width_multiplier=0.25,
@@ -33,7 +33,7 @@ def data_dir(tmp_path_factory):
     parallel worker processes never race to generate it)."""
     import tensorflow_datasets as tfds
 
-    import keras_inception.datasets  # noqa: F401  (registers the builder)
+    import keras_inception.data.shapes  # noqa: F401  (registers the builder)
     folder = str(tmp_path_factory.mktemp("tfds"))
     tfds.builder("inception_shapes/tiny",
                  data_dir=folder).download_and_prepare()

@@ -37,9 +37,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 import keras_inception  # noqa: E402
-from keras_inception import _io, runner  # noqa: E402
-from keras_inception import export  # noqa: E402
-from keras_inception.datasets import shapes  # noqa: E402
+from keras_inception.utils import atomic as _io  # noqa: E402
+from keras_inception.training import runner
+from keras_inception.deploy import export  # noqa: E402
+from keras_inception.data import shapes  # noqa: E402
 from tests.trained_fixtures import (FIXTURES, IMAGE_SIZE, INDEX,  # noqa: E402
                                     WIDTH, fixture_path, image_size,
                                     trained_model, validation_images)

@@ -7,7 +7,7 @@ import csv
 import os
 import shutil
 
-from keras_inception._io import atomic_path
+from keras_inception.utils.atomic import atomic_path
 
 GRAPHVIZ_HELP = ("drawing the architecture needs Graphviz's `dot` program "
                  "and the pydot package: install Graphviz with "

@@ -8,10 +8,10 @@ or count. The average pools inside the blocks do not count padding, as in
 the released network.
 """
 
-from keras_inception import layers as L
-from keras_inception.builder import (ModelInfo, build_model,
+from keras_inception.models import layers as L
+from keras_inception.models.builder import (ModelInfo, build_model,
                                      check_block_counts, preprocessor)
-from keras_inception.imagenet import decode_predictions  # noqa: F401
+from keras_inception.models.imagenet import decode_predictions  # noqa: F401
 
 C, AVG, MAX_S2 = L.Conv, L.AVG, L.MAX_S2
 

@@ -57,9 +57,10 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-import keras_inception.datasets  # noqa: F401  registers inception_shapes
-from keras_inception.builder import check_bool, check_count, check_number
-from keras_inception.imagenet import (_CAFFE_MEAN_BGR, _TORCH_MEAN,
+import keras_inception.data.shapes  # noqa: F401  registers inception_shapes
+from keras_inception.utils.checks import (check_bool, check_choice,
+                                         check_count, check_fraction)
+from keras_inception.models.imagenet import (_CAFFE_MEAN_BGR, _TORCH_MEAN,
                                       _TORCH_STD)
 
 __all__ = ["ImageData", "load", "train_stream", "train_transform",
@@ -173,21 +174,6 @@ class _Splits:
 # --------------------------------------------------------------------------
 
 
-def _check_fraction(value, arg, interval):
-    """``value`` in ``interval``, ``"(0, 1]"`` or ``"[0, 1)"``."""
-    check_number(value, arg)
-    inside = 0 < value <= 1 if interval == "(0, 1]" else 0 <= value < 1
-    if not inside:
-        raise ValueError(f"`{arg}` must be in {interval}; received "
-                         f"{value!r}.")
-
-
-def _check_choice(value, arg, choices):
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"`{arg}` must be one of {choices}; received "
-                         f"{value!r}.")
-
-
 # --------------------------------------------------------------------------
 # Transforms
 # --------------------------------------------------------------------------
@@ -297,7 +283,7 @@ def train_transform(image, seed, *, image_size, augment="inception",
         >>> train_transform(image, [0, 7], image_size=48).shape
         TensorShape([48, 48, 3])
     """
-    _check_choice(augment, "augment", AUGMENTS)
+    check_choice(augment, "augment", AUGMENTS)
     if augment == "none":
         return eval_transform(image, image_size=image_size,
                               central_fraction=central_fraction)
@@ -844,20 +830,20 @@ def load(dataset, *, image_size, batch_size, preprocessing="tf",
     """
     check_count(image_size, "image_size", MIN_IMAGE_SIZE)
     check_count(batch_size, "batch_size")
-    _check_choice(preprocessing, "preprocessing", PREPROCESSING)
+    check_choice(preprocessing, "preprocessing", PREPROCESSING)
     if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
         raise TypeError(f"`data_dir` must be a path or None; received "
                         f"{data_dir!r}.")
-    _check_fraction(validation_fraction, "validation_fraction", "[0, 1)")
+    check_fraction(validation_fraction, "validation_fraction", "[0, 1)")
     check_count(seed, "seed", 0)
     if seed >= _MAX_SEED:
         raise ValueError(f"`seed` must be below 2**63; received {seed}.")
     check_bool(deterministic, "deterministic")
     check_bool(cache, "cache")
     check_bool(evaluation_only, "evaluation_only")
-    _check_choice(augment, "augment", AUGMENTS)
-    _check_fraction(min_crop_area, "min_crop_area", "(0, 1]")
-    _check_fraction(central_fraction, "central_fraction", "(0, 1]")
+    check_choice(augment, "augment", AUGMENTS)
+    check_fraction(min_crop_area, "min_crop_area", "(0, 1]")
+    check_fraction(central_fraction, "central_fraction", "(0, 1]")
     check_count(shuffle_buffer, "shuffle_buffer")
     _check_start(start_epoch, start_step, math.inf)
     if data_dir is not None:

@@ -191,7 +191,7 @@ def preprocess_input(x, data_format=None, mode="tf"):
 @functools.lru_cache(maxsize=None)
 def _class_index():
     """Returns the packaged class index as a tuple of (wnid, name) pairs."""
-    resource = importlib.resources.files(__package__ or "keras_inception")
+    resource = importlib.resources.files("keras_inception")
     for part in _CLASS_INDEX_RESOURCE:
         resource = resource.joinpath(part)
     with resource.open("r", encoding="utf-8") as f:

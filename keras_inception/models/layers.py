@@ -28,7 +28,7 @@ from typing import Union
 import keras
 from keras import layers, ops
 
-from keras_inception.imagenet import _MODES, _preprocess_tensor
+from keras_inception.models.imagenet import _MODES, _preprocess_tensor
 
 PACKAGE = "keras_inception"
 

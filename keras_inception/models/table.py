@@ -7,8 +7,8 @@ import logging
 
 import keras
 
-from keras_inception import registry
-from keras_inception.macs import count_macs
+from keras_inception.models import registry
+from keras_inception.models.macs import count_macs
 
 log = logging.getLogger(__name__)
 

@@ -62,8 +62,10 @@ import time
 
 import keras_tuner
 
-from keras_inception import _io, registry, runner
-from keras_inception.builder import check_count
+from keras_inception.utils import atomic as _io
+from keras_inception.models import registry
+from keras_inception.training import runner
+from keras_inception.utils.checks import check_count
 
 logger = logging.getLogger("keras_inception")
 
@@ -396,7 +398,7 @@ class InceptionHyperModel(keras_tuner.HyperModel):
     @property
     def classes(self):
         if self._classes is None:
-            from keras_inception import data
+            from keras_inception.data import pipeline as data
             d = data.load(self.base.dataset, image_size=self.base.image_size,
                           batch_size=self.base.batch_size,
                           data_dir=self.base.data_dir,
@@ -827,7 +829,7 @@ def _inference_cost(model):
 def plot_pareto(rows, front, path, *, title=None, dpi=100):
     """Validation top-1 against GMACs for the completed trials, the
     Pareto front joined and marked; written to the PNG ``path``."""
-    from keras_inception.plotting import pyplot, save_png
+    from keras_inception.utils.plotting import pyplot, save_png
     plt = pyplot()
     done = [r for r in rows if r["status"] == "COMPLETED"
             and r["val_top1"] is not None]
@@ -881,7 +883,7 @@ def launch_local(num_workers, command, *, timeout=None, stream=None):
     ``[tuner0]`` ... . Returns 0 when all succeeded, else the first failed
     exit code; on a failure the others are stopped.
     """
-    from keras_inception import distribute
+    from keras_inception.distribute import strategies as distribute
     check_count(num_workers, "num_workers")
     port = distribute._free_ports(1)[0]
     shared = {"KERASTUNER_ORACLE_IP": "127.0.0.1",

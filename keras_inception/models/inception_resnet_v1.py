@@ -12,12 +12,12 @@ follow the five Inception-ResNet-C blocks with a sixth, unscaled and without
 ReLU, as the released Inception-ResNet-v2 ends.
 """
 
-from keras_inception import inception_v4
-from keras_inception import layers as L
-from keras_inception.builder import (ModelInfo, build_model,
+from keras_inception.models import inception_v4
+from keras_inception.models import layers as L
+from keras_inception.models.builder import (ModelInfo, build_model,
                                      check_block_counts, preprocessor)
-from keras_inception.imagenet import decode_predictions  # noqa: F401
-from keras_inception.inception_resnet_v2 import residual_stages
+from keras_inception.models.imagenet import decode_predictions  # noqa: F401
+from keras_inception.models.inception_resnet_v2 import residual_stages
 
 C, MAX_S2 = L.Conv, L.MAX_S2
 

@@ -33,34 +33,15 @@ from typing import Optional
 import keras
 from keras import ops
 
-from keras_inception import registry
-from keras_inception.builder import check_count, check_number
+from keras_inception.models import registry
+from keras_inception.utils.checks import (check_count, check_in_range,
+                                         check_non_negative, check_positive)
 
 _OPTIMIZERS = ("sgd", "rmsprop", "adamw")
 _SCHEDULES = ("exponential", "cosine")
 # Never decayed by the modern recipes' weight decay (timm and most
 # ImageNet recipes leave normalisation parameters and biases undecayed).
 _NO_DECAY = ("gamma", "beta", "bias")
-
-
-def _check_positive(value, arg):
-    check_number(value, arg)
-    if value <= 0:
-        raise ValueError(f"`{arg}` must be > 0; received {value!r}.")
-
-
-def _check_non_negative(value, arg):
-    check_number(value, arg)
-    if value < 0:
-        raise ValueError(f"`{arg}` must be >= 0; received {value!r}.")
-
-
-def _check_in_range(value, arg, low, high, closed=False):
-    check_number(value, arg)
-    if not (low <= value <= high if closed else low <= value < high):
-        bracket = "]" if closed else ")"
-        raise ValueError(f"`{arg}` must be in [{low}, {high}{bracket}; "
-                         f"received {value!r}.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,20 +98,20 @@ class Recipe:
         if self.schedule not in _SCHEDULES:
             raise ValueError(f"`schedule` must be one of {_SCHEDULES}; "
                              f"received {self.schedule!r}.")
-        _check_positive(self.learning_rate, "learning_rate")
-        _check_positive(self.decay_epochs, "decay_epochs")
-        _check_positive(self.decay_rate, "decay_rate")
-        _check_in_range(self.decay_rate, "decay_rate", 0, 1, closed=True)
-        _check_in_range(self.momentum, "momentum", 0, 1)
-        _check_in_range(self.rho, "rho", 0, 1)
+        check_positive(self.learning_rate, "learning_rate")
+        check_positive(self.decay_epochs, "decay_epochs")
+        check_positive(self.decay_rate, "decay_rate")
+        check_in_range(self.decay_rate, "decay_rate", 0, 1, closed=True)
+        check_in_range(self.momentum, "momentum", 0, 1)
+        check_in_range(self.rho, "rho", 0, 1)
         for arg in ("epsilon", "global_clipnorm"):
             if getattr(self, arg) is not None:
-                _check_positive(getattr(self, arg), arg)
+                check_positive(getattr(self, arg), arg)
         if self.weight_decay is not None:
-            _check_non_negative(self.weight_decay, "weight_decay")
-        _check_in_range(self.label_smoothing, "label_smoothing", 0, 1)
-        _check_non_negative(self.aux_weight, "aux_weight")
-        _check_non_negative(self.warmup_epochs, "warmup_epochs")
+            check_non_negative(self.weight_decay, "weight_decay")
+        check_in_range(self.label_smoothing, "label_smoothing", 0, 1)
+        check_non_negative(self.aux_weight, "aux_weight")
+        check_non_negative(self.warmup_epochs, "warmup_epochs")
         if self.epochs is not None:
             check_count(self.epochs, "epochs")
             if self.warmup_epochs >= self.epochs:
@@ -159,7 +140,7 @@ class Recipe:
         """
         check_count(steps_per_epoch, "steps_per_epoch")
         lr = self.learning_rate if learning_rate is None else learning_rate
-        _check_positive(lr, "learning_rate")
+        check_positive(lr, "learning_rate")
         schedules = keras.optimizers.schedules
         if self.schedule == "exponential":
             return schedules.ExponentialDecay(
@@ -355,7 +336,7 @@ class SparseCategoricalCrossentropyWithSmoothing(keras.losses.Loss):
                  reduction="sum_over_batch_size",
                  name="sparse_categorical_crossentropy_with_smoothing",
                  dtype=None):
-        _check_in_range(label_smoothing, "label_smoothing", 0, 1)
+        check_in_range(label_smoothing, "label_smoothing", 0, 1)
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.label_smoothing = float(label_smoothing)
         self.from_logits = bool(from_logits)
@@ -478,11 +459,11 @@ def compile_for_training(model, recipe="auto", *, steps_per_epoch,
                         f"keras_inception; received {type(model).__name__}.")
     check_count(steps_per_epoch, "steps_per_epoch")
     if aux_weight is not None:
-        _check_non_negative(aux_weight, "aux_weight")
+        check_non_negative(aux_weight, "aux_weight")
     if label_smoothing is not None:
-        _check_in_range(label_smoothing, "label_smoothing", 0, 1)
+        check_in_range(label_smoothing, "label_smoothing", 0, 1)
     if learning_rate is not None:
-        _check_positive(learning_rate, "learning_rate")
+        check_positive(learning_rate, "learning_rate")
     if epochs is not None:
         check_count(epochs, "epochs")
     if not (jit_compile == "auto" or isinstance(jit_compile, bool)):

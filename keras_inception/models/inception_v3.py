@@ -18,10 +18,10 @@ The auxiliary classifier (Section 4, "BN-auxiliary" of Table 3) sits on the
 last 17x17 block, ``mixed7``. See ``inception_v2`` for the Table 1 network.
 """
 
-from keras_inception import layers as L
-from keras_inception.builder import (AuxSpec, ModelInfo, build_model,
+from keras_inception.models import layers as L
+from keras_inception.models.builder import (AuxSpec, ModelInfo, build_model,
                                      check_block_counts, preprocessor)
-from keras_inception.imagenet import decode_predictions  # noqa: F401
+from keras_inception.models.imagenet import decode_predictions  # noqa: F401
 
 C, AVG, MAX_S2 = L.Conv, L.AVG, L.MAX_S2
 

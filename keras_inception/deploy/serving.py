@@ -42,8 +42,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from keras_inception import _io
-from keras_inception.data import _decode, eval_transform
+from keras_inception.utils import atomic as _io
+from keras_inception.data.pipeline import _decode, eval_transform
 
 # A 100-megapixel image is ~300 MB decoded; a serving process should not
 # decode it because someone posted it.

@@ -12,9 +12,9 @@ departures (576 channels through 4e); ``keras_inception.InceptionV2`` is the
 different network of the Rethinking paper.
 """
 
-from keras_inception import layers as L
-from keras_inception.builder import ModelInfo, build_model, preprocessor
-from keras_inception.imagenet import decode_predictions  # noqa: F401
+from keras_inception.models import layers as L
+from keras_inception.models.builder import ModelInfo, build_model, preprocessor
+from keras_inception.models.imagenet import decode_predictions  # noqa: F401
 
 C = L.Conv
 MAXPOOL_S2 = L.Pool("max", 3, 2, "same")

@@ -10,7 +10,6 @@ auxiliary heads, naming, and weight loading.
 from __future__ import annotations
 
 import dataclasses
-import math
 import numbers
 import os
 from typing import Callable, Optional
@@ -18,9 +17,10 @@ from typing import Callable, Optional
 import keras
 from keras import layers
 
-from keras_inception import layers as L
-from keras_inception._weights import load_weights
-from keras_inception.imagenet import preprocess_input as _preprocess
+from keras_inception.models import layers as L
+from keras_inception.models.weights import load_weights
+from keras_inception.utils.checks import check_bool, check_number
+from keras_inception.models.imagenet import preprocess_input as _preprocess
 
 _PREPROCESSING = {
     "tf": "scale 0-255 RGB pixels to [-1, 1] (TF-slim's Inception "
@@ -87,23 +87,6 @@ _POOLING = (None, "avg", "max")
 _MAX_DIM = 2**31 - 1
 
 
-def check_bool(value, arg):
-    """Raise TypeError naming ``arg`` unless ``value`` is True or False."""
-    if not isinstance(value, bool):
-        raise TypeError(f"`{arg}` must be True or False; received {value!r}.")
-
-
-def check_count(value, arg, minimum=1):
-    """Raise TypeError/ValueError naming ``arg`` unless ``value`` is an
-    integer >= ``minimum`` (bools are not integers here)."""
-    what = {0: "a non-negative integer", 1: "a positive integer"}.get(
-        minimum, f"an integer >= {minimum}")
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"`{arg}` must be {what}; received {value!r}.")
-    if value < minimum:
-        raise ValueError(f"`{arg}` must be {what}; received {value!r}.")
-
-
 def check_block_counts(value, info, defaults=None):
     """The per-stage block counts to build ``info``'s network with.
 
@@ -145,15 +128,6 @@ def check_block_counts(value, info, defaults=None):
             raise ValueError(f"`block_counts` must be {what}; received "
                              f"{value!r}.")
     return tuple(int(count) for count in value)
-
-
-def check_number(value, arg):
-    """Raise TypeError/ValueError naming ``arg`` unless ``value`` is a
-    finite real number (bools are not numbers here)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"`{arg}` must be a number; received {value!r}.")
-    if not math.isfinite(value):
-        raise ValueError(f"`{arg}` must be finite; received {value!r}.")
 
 
 def validate_common(info, *, include_top, weights, input_tensor, input_shape,

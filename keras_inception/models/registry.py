@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from keras_inception import (bn_inception, inception_resnet_v1,
-                             inception_resnet_v2, inception_v1, inception_v2,
-                             inception_v3, inception_v4)
-from keras_inception.builder import check_block_counts
+from keras_inception.models import bn_inception
+from keras_inception.models import inception_resnet_v1
+from keras_inception.models import inception_resnet_v2
+from keras_inception.models import inception_v1
+from keras_inception.models import inception_v2
+from keras_inception.models import inception_v3
+from keras_inception.models import inception_v4
+from keras_inception.models.builder import check_block_counts
 
 # In order of publication.
 _MODULES = (inception_v1, bn_inception, inception_v2, inception_v3,

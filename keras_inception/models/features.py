@@ -17,7 +17,8 @@ import re
 
 import keras
 
-from keras_inception import inception_resnet_v2, registry
+from keras_inception.models import inception_resnet_v2
+from keras_inception.models import registry
 
 STRIDES = (4, 8, 16, 32)
 

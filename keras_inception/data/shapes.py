@@ -27,7 +27,7 @@ Pixels are computed with elementwise IEEE arithmetic, ``sqrt`` and
 machines.
 
 Example:
-    >>> from keras_inception.datasets import generate_examples
+    >>> from keras_inception.data.shapes import generate_examples
     >>> images, labels = generate_examples("train", 20, image_size=32)
     >>> images.shape, images.dtype.name, labels[:3].tolist()
     ((20, 32, 32, 3), 'uint8', [0, 1, 2])
@@ -286,7 +286,7 @@ class InceptionShapesConfig(tfds.core.BuilderConfig):
 class InceptionShapes(tfds.core.GeneratorBasedBuilder):
     """The embedded default dataset; needs no download.
 
-    ``import keras_inception.datasets`` registers it, after which
+    ``import keras_inception.data.shapes`` registers it, after which
     ``tfds.load("inception_shapes", data_dir=...)`` (config ``64``),
     ``"inception_shapes/96"`` or ``"inception_shapes/tiny"`` (32 px, 100 +
     50 examples, for smoke tests) generate it into ``data_dir`` on first use.

@@ -25,11 +25,12 @@ m=n=384), 17, 18 and 19; the 1x1 up-projections restore the input depth
 Inception-ResNet-C blocks with one unscaled block without ReLU.
 """
 
-from keras_inception import layers as L
-from keras_inception import inception_v3, inception_v4
-from keras_inception.builder import (ModelInfo, build_model,
+from keras_inception.models import layers as L
+from keras_inception.models import inception_v3
+from keras_inception.models import inception_v4
+from keras_inception.models.builder import (ModelInfo, build_model,
                                      check_block_counts, preprocessor)
-from keras_inception.imagenet import decode_predictions  # noqa: F401
+from keras_inception.models.imagenet import decode_predictions  # noqa: F401
 
 C, AVG, MAX_S2 = L.Conv, L.AVG, L.MAX_S2
 

@@ -26,11 +26,11 @@ Inception-v3 also changed the layout. In this package:
 - RMSProp and label smoothing are training choices: see the training recipes.
 """
 
-from keras_inception import layers as L
-from keras_inception import inception_v3
-from keras_inception.builder import (AuxSpec, ModelInfo, build_model,
+from keras_inception.models import layers as L
+from keras_inception.models import inception_v3
+from keras_inception.models.builder import (AuxSpec, ModelInfo, build_model,
                                      preprocessor)
-from keras_inception.imagenet import decode_predictions  # noqa: F401
+from keras_inception.models.imagenet import decode_predictions  # noqa: F401
 
 C, AVG, MAX_S2 = L.Conv, L.AVG, L.MAX_S2
 

@@ -14,10 +14,10 @@ and torchvision ship a 3x3 there, a known slip of the original port),
 paper's loss.
 """
 
-from keras_inception import layers as L
-from keras_inception.builder import (AuxSpec, ModelInfo, build_model,
+from keras_inception.models import layers as L
+from keras_inception.models.builder import (AuxSpec, ModelInfo, build_model,
                                      preprocessor)
-from keras_inception.imagenet import decode_predictions  # noqa: F401
+from keras_inception.models.imagenet import decode_predictions  # noqa: F401
 
 C = L.Conv
 MAXPOOL_S2 = L.Pool("max", 3, 2, "same")

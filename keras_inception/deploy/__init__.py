@@ -1,0 +1,1 @@
+"""Deployment: export, TF Serving signatures, loading artifacts."""
