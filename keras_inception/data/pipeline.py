@@ -60,8 +60,7 @@ import tensorflow_datasets as tfds
 import keras_inception.data.shapes  # noqa: F401  registers inception_shapes
 from keras_inception.utils.checks import (check_bool, check_choice,
                                          check_count, check_fraction)
-from keras_inception.models.imagenet import (_CAFFE_MEAN_BGR, _TORCH_MEAN,
-                                      _TORCH_STD)
+from keras_inception.models.imagenet import preprocess_arithmetic
 
 __all__ = ["ImageData", "load", "train_stream", "train_transform",
            "eval_transform", "list_image_folder", "split_by_class",
@@ -179,14 +178,14 @@ class _Splits:
 # --------------------------------------------------------------------------
 
 
-def _decode(encoded):
+def decode_image(encoded):
     """Any of JPEG/PNG/BMP/GIF bytes -> uint8 RGB (grayscale, alpha,
     palettes and the first GIF frame all become 3 channels)."""
     return tf.io.decode_image(encoded, channels=3, expand_animations=False)
 
 
 def _read_file(path):
-    return _decode(tf.io.read_file(path))
+    return decode_image(tf.io.read_file(path))
 
 
 def _dense(image):
@@ -306,17 +305,13 @@ def train_transform(image, seed, *, image_size, augment="inception",
 
 
 def _preprocess(image, mode):
-    """:func:`keras_inception.imagenet.preprocess_input`'s arithmetic in
-    ``tf`` ops: tf.data runs on TensorFlow whatever the Keras backend, where
-    ``keras.ops`` would not. ``"none"`` keeps the 0-255 pixels (for models
+    """:func:`keras_inception.models.imagenet.preprocess_arithmetic` on
+    ``tf`` tensors: tf.data runs on TensorFlow whatever the Keras backend,
+    where ``keras.ops`` would not. ``"none"`` keeps the 0-255 pixels (for models
     that preprocess inside their graph, such as exports)."""
     if mode == "none":
         return image
-    if mode == "tf":
-        return image / 127.5 - 1.0
-    if mode == "torch":
-        return (image / 255.0 - _TORCH_MEAN) / _TORCH_STD
-    return image[..., ::-1] - _CAFFE_MEAN_BGR
+    return preprocess_arithmetic(image, mode)
 
 
 # --------------------------------------------------------------------------
@@ -610,7 +605,7 @@ def _open_tfds(dataset, data_dir, validation_fraction, cache):
     root = builder.data_dir_root
     return _Splits(
         train=read(train_split), validation=read(val_split),
-        read_image=_decode, class_names=tuple(features[keys[1]].names),
+        read_image=decode_image, class_names=tuple(features[keys[1]].names),
         num_train=num_train, num_validation=num_validation,
         in_memory=in_memory, skipped=(),
         source=(f"tfds:{info.full_name} (data_dir={root}; splits "

@@ -134,7 +134,7 @@ class Artifact:
         # that an error names its file.
         import tensorflow as tf
 
-        from keras_inception.deploy.serving import _message, image_view
+        from keras_inception.deploy.serving import error_message, image_view
         images = []
         for data, path in zip(encoded, paths):
             try:
@@ -143,7 +143,7 @@ class Artifact:
                     central_fraction=self.central_fraction,
                     max_pixels=self.max_pixels).numpy())
             except tf.errors.InvalidArgumentError as err:
-                raise ValueError(f"{path}: {_message(err)}") from None
+                raise ValueError(f"{path}: {error_message(err)}") from None
         return self.predict(np.stack(images))
 
     def top_k(self, probabilities, k=5):
@@ -173,11 +173,11 @@ class SavedModelArtifact(Artifact):
     def _predict_encoded(self, encoded, paths):
         import tensorflow as tf
 
-        from keras_inception.deploy.serving import _message
+        from keras_inception.deploy.serving import error_message
         try:
             out = self._images(image_bytes=tf.constant(encoded, tf.string))
         except tf.errors.InvalidArgumentError as err:
-            raise ValueError(_message(err)) from None
+            raise ValueError(error_message(err)) from None
         return out["probabilities"].numpy()
 
 

@@ -173,18 +173,10 @@ def _check_name(name):
                          f"{name!r}.")
 
 
-def architecture_of(model):
-    """The registry name of a model built by this package (from its input
-    layer, ``<name>_input``), or ``None``."""
-    from keras_inception.models import registry
-    from keras_inception.models.features import _unwrap
-    return registry.input_layer_architecture(_unwrap(model))[0]
-
-
 def _output_activation(model):
     """The activation of the layer producing ``model.output``."""
-    from keras_inception.models.features import _unwrap
-    layer = _unwrap(model).output._keras_history.operation
+    from keras_inception.models import registry
+    layer = registry.unwrap(model).output._keras_history.operation
     return getattr(getattr(layer, "activation", None), "__name__", None)
 
 
@@ -557,7 +549,7 @@ def export(model, path="saved_models", formats=("saved_model",), *,
     path = os.fspath(path)
     if os.path.exists(path) and not os.path.isdir(path):
         raise ValueError(f"`path` {path!r} is a file, not a folder.")
-    arch = architecture_of(model)
+    arch = registry.architecture_of(model)
     name = name if name is not None else (arch or model.name)
     _check_name(name)
     if version is not None:
@@ -735,7 +727,7 @@ def _manifest(*, name, version, arch, model, image_size, preprocessing,
     import tensorflow as tf
 
     import keras_inception
-    from keras_inception.models.builder import _PREPROCESSING
+    from keras_inception.models.imagenet import MODE_DESCRIPTIONS
     return {
         "manifest_version": 1,
         "model_name": name,
@@ -748,7 +740,7 @@ def _manifest(*, name, version, arch, model, image_size, preprocessing,
                   "width": image_size, "channels": 3, "dtype": "float32",
                   "range": [0, 255], "layout": "NHWC, RGB"},
         "preprocessing": {"mode": preprocessing,
-                          "description": _PREPROCESSING[preprocessing],
+                          "description": MODE_DESCRIPTIONS[preprocessing],
                           "in_graph": True,
                           "central_fraction": float(central_fraction),
                           "resize": "bilinear"},

@@ -28,7 +28,7 @@ that every artifact kind shares.
 
 Example:
     >>> import tensorflow as tf
-    >>> from keras_inception.serving import image_view
+    >>> from keras_inception.deploy.serving import image_view
     >>> png = tf.io.encode_png(tf.zeros((40, 60, 3), tf.uint8))
     >>> image_view(png, image_size=32, central_fraction=1.0,
     ...            max_pixels=10_000).shape
@@ -43,7 +43,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_inception.utils import atomic as _io
-from keras_inception.data.pipeline import _decode, eval_transform
+from keras_inception.data.pipeline import decode_image, eval_transform
 
 # A 100-megapixel image is ~300 MB decoded; a serving process should not
 # decode it because someone posted it.
@@ -136,7 +136,7 @@ def image_view(encoded, *, image_size, central_fraction, max_pixels):
         message=f"image_bytes: image has more than {max_pixels} pixels "
                 "(the export's max_pixels); refused before decoding")
     with tf.control_dependencies([too_big]):
-        image = _decode(encoded)
+        image = decode_image(encoded)
     image.set_shape([None, None, 3])
     return eval_transform(image, image_size=image_size,
                           central_fraction=central_fraction)
@@ -161,14 +161,14 @@ def check_image_file(path, *, max_pixels=DEFAULT_MAX_PIXELS):
     try:
         height, width = _header_size(tf.constant(encoded))
     except tf.errors.InvalidArgumentError as err:
-        raise ValueError(f"{path}: {_message(err)}") from None
+        raise ValueError(f"{path}: {error_message(err)}") from None
     if int(height) * int(width) > max_pixels:
         raise ValueError(f"{path}: image has {int(height)}x{int(width)} "
                          f"pixels, more than max_pixels={max_pixels}.")
     return encoded
 
 
-def _message(err):
+def error_message(err):
     """The first line of a TensorFlow error, without the graph context."""
     text = getattr(err, "message", str(err))
     for line in text.splitlines():

@@ -76,16 +76,14 @@ import json
 import logging
 import numbers
 import os
-import socket
-import subprocess
 import sys
-import threading
-import time
 import weakref
 
 import keras
 import tensorflow as tf
 from keras import tree
+
+from keras_inception.utils.processes import free_ports, run_processes
 
 log = logging.getLogger(__name__)
 
@@ -699,49 +697,6 @@ def _wrap(model, strategy, cls=None):
 # --------------------------------------------------------------------------
 # Local launcher
 # --------------------------------------------------------------------------
-def _free_ports(count):
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind(("localhost", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
-def _pump(label, pipe, stream, lock):
-    prefix = f"[{label}] "
-    for raw in iter(pipe.readline, b""):
-        line = raw.decode("utf-8", errors="replace")
-        if not line.endswith("\n"):
-            line += "\n"
-        with lock:
-            stream.write(prefix + line)
-            stream.flush()
-    pipe.close()
-
-
-def _terminate(procs, grace=10.0):
-    running = [p for p in procs if p.poll() is None]
-    for proc in running:
-        proc.terminate()
-    deadline = time.monotonic() + grace
-    for proc in running:
-        try:
-            proc.wait(max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _exit_code(returncode):
-    # A worker killed by signal N reads as the shell's 128 + N.
-    return returncode if returncode >= 0 else 128 - returncode
-
-
 def launch(num_workers, command, *, env=None, base_port=None, timeout=None,
            stream=None):
     """Run ``command`` as ``num_workers`` local workers of one cluster.
@@ -799,7 +754,7 @@ def launch(num_workers, command, *, env=None, base_port=None, timeout=None,
                          f"{timeout!r}.")
     stream = sys.stdout if stream is None else stream
     if base_port is None:
-        ports = _free_ports(num_workers)
+        ports = free_ports(num_workers)
     else:
         ports = [int(base_port) + i for i in range(num_workers)]
         if not (0 < ports[0] and ports[-1] < 65536):
@@ -813,59 +768,3 @@ def launch(num_workers, command, *, env=None, base_port=None, timeout=None,
     return run_processes(envs, command,
                          labels=[f"worker {i}" for i in range(num_workers)],
                          timeout=timeout, stream=stream)
-
-
-def run_processes(envs, command, *, labels, timeout=None, stream=None):
-    """Runs ``command`` once per environment in ``envs`` (each added to
-    this one's), printing their lines prefixed ``"[label] "``, until all
-    exit; the shared core of :func:`launch` and
-    :func:`keras_inception.tuning.launch_local`.
-
-    Returns 0 when every process succeeded, else the exit code of the first
-    that failed (128 + N for a signal N), after terminating the others --
-    which, in a distributed job, would wait for the one that is gone.
-
-    Raises:
-        TimeoutError: ``timeout`` seconds passed (all are terminated).
-    """
-    stream = sys.stdout if stream is None else stream
-    base_env = dict(os.environ)
-    base_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    base_env.setdefault("PYTHONUNBUFFERED", "1")
-    lock = threading.Lock()
-    procs, pumps = [], []
-    try:
-        for label, extra in zip(labels, envs):
-            proc = subprocess.Popen(list(command), env={**base_env, **extra},
-                                    stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT)
-            procs.append(proc)
-            pump = threading.Thread(target=_pump, daemon=True,
-                                    args=(label, proc.stdout, stream, lock))
-            pump.start()
-            pumps.append(pump)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        code = 0
-        while True:
-            codes = [proc.poll() for proc in procs]
-            failed = [(i, c) for i, c in enumerate(codes) if c not in (0, None)]
-            if failed:
-                index, returncode = failed[0]
-                code = _exit_code(returncode)
-                log.error("%s exited with code %d; terminating the "
-                          "others.", labels[index].capitalize(), code)
-                break
-            if all(c == 0 for c in codes):
-                break
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"The {len(procs)} processes did not "
-                                   f"finish within {timeout} s.")
-            time.sleep(0.05)
-    finally:
-        # Ctrl-C, a timeout or a failed process: stop every one still
-        # running.
-        _terminate(procs)
-        for pump in pumps:
-            pump.join(timeout=5)
-    return code

@@ -20,15 +20,9 @@ from keras import layers
 from keras_inception.models import layers as L
 from keras_inception.models.weights import load_weights
 from keras_inception.utils.checks import check_bool, check_number
+from keras_inception.models.imagenet import MODE_DESCRIPTIONS
 from keras_inception.models.imagenet import preprocess_input as _preprocess
 
-_PREPROCESSING = {
-    "tf": "scale 0-255 RGB pixels to [-1, 1] (TF-slim's Inception "
-          "preprocessing, which the released TensorFlow weights expect)",
-    "caffe": "convert RGB to BGR and subtract the ImageNet channel means, "
-             "keeping the 0-255 scale (Caffe preprocessing)",
-    "torch": "scale to [0, 1] and normalise by the ImageNet mean and std",
-}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,7 +92,7 @@ def check_block_counts(value, info, defaults=None):
     generation without repeated stages refuses any value but ``None``.
 
     Example:
-        >>> from keras_inception import inception_v4
+        >>> from keras_inception.models import inception_v4
         >>> check_block_counts([2, 3, 1], inception_v4.INFO)
         (2, 3, 1)
         >>> check_block_counts(None, inception_v4.INFO)
@@ -340,7 +334,7 @@ def preprocessor(info):
                            mode=info.preprocessing)
     preprocess_input.__doc__ = (
         f"Preprocess images for {info.title}: "
-        f"{_PREPROCESSING[info.preprocessing]}.\n\n"
+        f"{MODE_DESCRIPTIONS[info.preprocessing]}.\n\n"
         "Args:\n    x: float or integer images, channels last.\n"
         "    data_format: None or 'channels_last'.\n")
     return preprocess_input

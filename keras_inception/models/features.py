@@ -30,15 +30,6 @@ def _endpoints(info, kwargs):
     return info.endpoints
 
 
-def _unwrap(model):
-    """A model built with ``input_tensor`` holds the network as one layer."""
-    inner = [layer for layer in model.layers
-             if isinstance(layer, keras.Model)]
-    if len(inner) == 1 and len(model.layers) <= 2:
-        return inner[0]
-    return model
-
-
 def _endpoints_of_model(model):
     """Endpoints of a model built by this package, recognised by the name
     of its input layer (``{architecture}_input``, set by the builders)."""
@@ -105,7 +96,7 @@ def feature_extractor(name_or_model, input_shape=None, **kwargs):
         if input_shape is not None or kwargs:
             raise ValueError("`input_shape` and builder arguments apply only "
                              "when `name_or_model` is a name.")
-        model = _unwrap(name_or_model)
+        model = registry.unwrap(name_or_model)
         names = _endpoints_of_model(model)
     elif isinstance(name_or_model, str):
         info = registry.get_model_info(name_or_model)

@@ -28,16 +28,24 @@ __all__ = [
 
 NUM_CLASSES = 1000
 
-_MODES = ("tf", "torch", "caffe")
+MODES = ("tf", "torch", "caffe")
+# What each mode does, in words (model docstrings, export manifests).
+MODE_DESCRIPTIONS = {
+    "tf": "scale 0-255 RGB pixels to [-1, 1] (TF-slim's Inception "
+          "preprocessing, which the released TensorFlow weights expect)",
+    "caffe": "convert RGB to BGR and subtract the ImageNet channel means, "
+             "keeping the 0-255 scale (Caffe preprocessing)",
+    "torch": "scale to [0, 1] and normalise by the ImageNet mean and std",
+}
 _DATA_FORMATS = (None, "channels_last")
 
 # Per-channel statistics of the ImageNet training set, in RGB order, for
 # pixel values scaled to [0, 1] (the "torch" convention).
-_TORCH_MEAN = (0.485, 0.456, 0.406)
-_TORCH_STD = (0.229, 0.224, 0.225)
+TORCH_MEAN = (0.485, 0.456, 0.406)
+TORCH_STD = (0.229, 0.224, 0.225)
 # Per-channel means in BGR order, for pixel values in [0, 255] (the
 # convention of the original Caffe releases).
-_CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
+CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
 
 _CLASS_INDEX_RESOURCE = ("resources", "imagenet_class_index.json")
 
@@ -73,29 +81,32 @@ def _check_channels(shape, mode):
         )
 
 
-def _preprocess_numpy(x, mode):
+def preprocess_arithmetic(x, mode, *, constant=None, flip=None):
+    """The one implementation of each mode's arithmetic, for NumPy arrays,
+    Keras/backend tensors and tf.data's TensorFlow tensors alike (``mode``
+    must already be checked). ``constant`` turns a tuple of channel
+    statistics into something of ``x``'s kind and dtype (default: a float32
+    NumPy array); ``flip`` reverses the channel axis (default
+    ``x[..., ::-1]``)."""
+    if constant is None:
+        constant = lambda values: np.asarray(values, dtype=np.float32)  # noqa: E731
     if mode == "tf":
-        return x / np.float32(127.5) - np.float32(1.0)
+        return x / 127.5 - 1.0
     if mode == "torch":
-        mean = np.asarray(_TORCH_MEAN, dtype=np.float32)
-        std = np.asarray(_TORCH_STD, dtype=np.float32)
-        return (x / np.float32(255.0) - mean) / std
+        return (x / 255.0 - constant(TORCH_MEAN)) / constant(TORCH_STD)
     # caffe
-    mean = np.asarray(_CAFFE_MEAN_BGR, dtype=np.float32)
-    return x[..., ::-1] - mean
+    flipped = flip(x) if flip is not None else x[..., ::-1]
+    return flipped - constant(CAFFE_MEAN_BGR)
 
 
-def _preprocess_tensor(x, mode):
+def preprocess_tensor(x, mode):
+    """:func:`preprocess_arithmetic` in ``keras.ops`` (any backend, symbolic
+    tensors included); ``x`` must be floating point."""
     ops = keras.ops
-    if mode == "tf":
-        return ops.subtract(ops.divide(x, 127.5), 1.0)
-    if mode == "torch":
-        mean = ops.convert_to_tensor(np.asarray(_TORCH_MEAN), dtype=x.dtype)
-        std = ops.convert_to_tensor(np.asarray(_TORCH_STD), dtype=x.dtype)
-        return ops.divide(ops.subtract(ops.divide(x, 255.0), mean), std)
-    # caffe
-    mean = ops.convert_to_tensor(np.asarray(_CAFFE_MEAN_BGR), dtype=x.dtype)
-    return ops.subtract(ops.flip(x, axis=-1), mean)
+    return preprocess_arithmetic(
+        x, mode,
+        constant=lambda v: ops.convert_to_tensor(np.asarray(v), dtype=x.dtype),
+        flip=lambda t: ops.flip(t, axis=-1))
 
 
 def preprocess_input(x, data_format=None, mode="tf"):
@@ -137,7 +148,7 @@ def preprocess_input(x, data_format=None, mode="tf"):
     Example:
 
     >>> import numpy as np
-    >>> from keras_inception.imagenet import preprocess_input
+    >>> from keras_inception.models.imagenet import preprocess_input
     >>> images = np.array([[[[0, 127.5, 255]]]])
     >>> preprocess_input(images).tolist()
     [[[[-1.0, 0.0, 1.0]]]]
@@ -145,7 +156,7 @@ def preprocess_input(x, data_format=None, mode="tf"):
     >>> caffe.astype("float64").round(3).tolist()
     [[[[151.061, 10.721, -123.68]]]]
     """
-    if mode not in _MODES:
+    if mode not in MODES:
         raise ValueError(
             "`mode` must be one of 'tf', 'torch' or 'caffe'. "
             f"Received: mode={mode!r}"
@@ -163,7 +174,7 @@ def preprocess_input(x, data_format=None, mode="tf"):
         _check_channels(tuple(x.shape), mode)
         if not dtype_name.startswith(("float", "bfloat")):
             x = keras.ops.cast(x, keras.config.floatx())
-        return _preprocess_tensor(x, mode)
+        return preprocess_tensor(x, mode)
 
     try:
         array = np.asarray(x)
@@ -180,7 +191,7 @@ def preprocess_input(x, data_format=None, mode="tf"):
     _check_channels(array.shape, mode)
     # `astype` always copies, so the caller's array is never modified.
     array = array.astype(np.float32)
-    return np.asarray(_preprocess_numpy(array, mode), dtype=np.float32)
+    return np.asarray(preprocess_arithmetic(array, mode), dtype=np.float32)
 
 
 # --------------------------------------------------------------------------
@@ -215,7 +226,7 @@ def imagenet_wnids():
 
     Example:
 
-    >>> from keras_inception.imagenet import imagenet_wnids
+    >>> from keras_inception.models.imagenet import imagenet_wnids
     >>> imagenet_wnids()[:2]
     ['n01440764', 'n01443537']
     """
@@ -235,7 +246,7 @@ def imagenet_class_names():
 
     Example:
 
-    >>> from keras_inception.imagenet import imagenet_class_names
+    >>> from keras_inception.models.imagenet import imagenet_class_names
     >>> imagenet_class_names()[:3]
     ['tench', 'goldfish', 'great_white_shark']
     """
@@ -282,7 +293,7 @@ def decode_predictions(preds, top=5):
     Example:
 
     >>> import numpy as np
-    >>> from keras_inception.imagenet import decode_predictions
+    >>> from keras_inception.models.imagenet import decode_predictions
     >>> scores = np.zeros((1, 1000))
     >>> scores[0, 2] = 0.9
     >>> scores[0, 0] = 0.1

@@ -28,7 +28,7 @@ from typing import Union
 import keras
 from keras import layers, ops
 
-from keras_inception.models.imagenet import _MODES, _preprocess_tensor
+from keras_inception.models.imagenet import MODES, preprocess_tensor
 
 PACKAGE = "keras_inception"
 
@@ -200,14 +200,14 @@ class Preprocessing(layers.Layer):
     """
 
     def __init__(self, mode="tf", **kwargs):
-        if mode not in _MODES:
-            raise ValueError(f"`mode` must be one of {_MODES}; received "
+        if mode not in MODES:
+            raise ValueError(f"`mode` must be one of {MODES}; received "
                              f"{mode!r}.")
         super().__init__(**kwargs)
         self.mode = mode
 
     def call(self, inputs):
-        return _preprocess_tensor(ops.cast(inputs, "float32"), self.mode)
+        return preprocess_tensor(ops.cast(inputs, "float32"), self.mode)
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -258,7 +258,7 @@ def count_macs(model, per_layer=False):
     Example:
 
     >>> import keras
-    >>> from keras_inception.macs import count_macs
+    >>> from keras_inception.models.macs import count_macs
     >>> inputs = keras.Input(shape=(8, 8, 3))
     >>> x = keras.layers.Conv2D(4, 3, padding="same")(inputs)
     >>> outputs = keras.layers.Dense(10)(keras.layers.Flatten()(x))

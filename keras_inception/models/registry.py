@@ -55,6 +55,33 @@ def input_layer_architecture(model):
     return (arch, None) if arch in _REGISTRY else (None, None)
 
 
+def unwrap(model):
+    """The network inside ``model``: a model built with ``input_tensor``
+    holds it as one nested layer; any other model is returned as it is."""
+    import keras
+
+    inner = [layer for layer in model.layers
+             if isinstance(layer, keras.Model)]
+    if len(inner) == 1 and len(model.layers) <= 2:
+        return inner[0]
+    return model
+
+
+def architecture_of(model):
+    """The registry name of the generation that built ``model`` (or the
+    network nested in it), or ``None`` for a model this package did not
+    build. The one place that answers "which architecture is this?"."""
+    import keras
+
+    for candidate in (model, unwrap(model), *(
+            layer for layer in model.layers
+            if isinstance(layer, keras.Model))):
+        arch = input_layer_architecture(candidate)[0]
+        if arch is not None:
+            return arch
+    return None
+
+
 def get_model_info(name):
     """The :class:`~keras_inception.builder.ModelInfo` of ``name``: default
     and minimum input size, preprocessing, endpoints, paper figures."""

@@ -524,7 +524,7 @@ def _resolve_recipe(recipe, model, model_name):
                              f"'auto' or one of {sorted(RECIPES)}.")
         return RECIPES[recipe]
     if model_name is None:
-        model_name = _architecture(model)
+        model_name = registry.architecture_of(model)
         if model_name is None:
             raise ValueError(
                 "`recipe='auto'` needs the architecture: pass `model_name` "
@@ -539,15 +539,6 @@ def _resolve_recipe(recipe, model, model_name):
     except ValueError:
         raise ValueError(f"Unknown `model_name` {model_name!r}; it must be "
                          f"one of {registry.list_models()}.") from None
-
-
-def _architecture(model):
-    """The registry name in the model's input layer (``<name>_input``)."""
-    for candidate in (model, *_nested_models(model)):
-        arch = registry.input_layer_architecture(candidate)[0]
-        if arch is not None:
-            return arch
-    return None
 
 
 def _nested_models(model):

@@ -41,7 +41,8 @@ Example:
     >>> InceptionHyperModel("inception_v4", space={"depth": None})
     Traceback (most recent call last):
     ...
-    ValueError: `space`: unknown hyperparameter 'depth'; inception_v4 has \
+    ValueError: `space`: unknown hyperparameter 'depth' for inception_v4; \
+inception_v4 has \
 width_multiplier, blocks_35x35, blocks_17x17, blocks_8x8, dropout_rate, \
 learning_rate, label_smoothing.
 """
@@ -883,12 +884,13 @@ def launch_local(num_workers, command, *, timeout=None, stream=None):
     ``[tuner0]`` ... . Returns 0 when all succeeded, else the first failed
     exit code; on a failure the others are stopped.
     """
-    from keras_inception.distribute import strategies as distribute
+    from keras_inception.utils import processes
+
     check_count(num_workers, "num_workers")
-    port = distribute._free_ports(1)[0]
+    port = processes.free_ports(1)[0]
     shared = {"KERASTUNER_ORACLE_IP": "127.0.0.1",
               "KERASTUNER_ORACLE_PORT": str(port)}
     ids = ["chief"] + [f"tuner{i}" for i in range(num_workers)]
-    return distribute.run_processes(
+    return processes.run_processes(
         [{**shared, "KERASTUNER_TUNER_ID": i} for i in ids], command,
         labels=ids, timeout=timeout, stream=stream or sys.stdout)
