@@ -44,6 +44,8 @@ def _export(args, folder):
     from (preprocessing included), for timing side by side."""
     from keras_inception.deploy import artifacts
     from keras_inception.deploy import export
+    from keras_inception.deploy.verification import random_images
+    from keras_inception.deploy.wrapping import deployable
     from keras_inception.models import registry
     common = dict(formats="saved_model,tflite,onnx", quantize="none,int8",
                   calibration_images=args.calibration_images,
@@ -55,11 +57,10 @@ def _export(args, folder):
     size = args.image_size or info.default_size
     model = registry.get_model(info.name, input_shape=(size, size, 3),
                                width_multiplier=args.width_multiplier)
-    calibration = export._random_images(args.calibration_images, size,
-                                        seed=1)
+    calibration = random_images(args.calibration_images, size, seed=1)
     result = export.export(model, folder, calibration_data=calibration,
                            **common)
-    return result, export.deployable(model, info.preprocessing)
+    return result, deployable(model, info.preprocessing)
 
 
 RUNTIMES = (("SavedModel (TensorFlow)", "saved_model"),
@@ -102,7 +103,7 @@ def main(argv=None):
 
     import tensorflow as tf
 
-    from keras_inception.deploy import export
+    from keras_inception.deploy.verification import random_images
 
     with tempfile.TemporaryDirectory() as folder:
         print("exporting (SavedModel, TFLite fp32 + int8, ONNX) ...",
@@ -112,7 +113,7 @@ def main(argv=None):
         print(f"  exported in {time.perf_counter() - start:.0f} s",
               file=sys.stderr)
         loaded, sizes = _runtimes(result, args.threads)
-        images = export._random_images(
+        images = random_images(
             args.batch, result.manifest["input"]["height"], seed=3)
         # Keras: the deployable model the export came from, as a traced
         # tf.function (how predict runs it, without XLA).

@@ -10,7 +10,8 @@ Example:
 from keras_inception.models.bn_inception import BNInception
 from keras_inception.models.builder import ModelInfo, strip_aux
 from keras_inception.models.features import feature_extractor, feature_info
-from keras_inception.models.imagenet import decode_predictions, preprocess_input
+from keras_inception.models.imagenet import (decode_predictions,
+                                             preprocess_input)
 from keras_inception.models.inception_resnet_v1 import InceptionResNetV1
 from keras_inception.models.inception_resnet_v2 import InceptionResNetV2
 from keras_inception.models.inception_v1 import InceptionV1
@@ -18,10 +19,9 @@ from keras_inception.models.inception_v2 import InceptionV2
 from keras_inception.models.inception_v3 import InceptionV3
 from keras_inception.models.inception_v4 import InceptionV4
 from keras_inception.models.macs import count_macs
-from keras_inception.models.registry import (get_builder, get_model, get_model_info,
-                                      list_models)
-
-__version__ = "0.1.0"
+from keras_inception.models.registry import (get_builder, get_model,
+                                             get_model_info, list_models)
+from keras_inception.version import __version__
 
 __all__ = [
     "BNInception", "InceptionResNetV1", "InceptionResNetV2", "InceptionV1",

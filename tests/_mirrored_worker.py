@@ -22,8 +22,8 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from keras_inception import get_model  # noqa: E402
-from keras_inception.distribute import strategies as distribute
-from keras_inception.training.recipes import compile_for_training  # noqa: E402
+from keras_inception import distribute  # noqa: E402
+from keras_inception.training.compiling import compile_for_training  # noqa: E402
 
 GLOBAL_BATCH = 16
 STEPS = 4

@@ -26,8 +26,9 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from keras_inception import get_model  # noqa: E402
-from keras_inception.distribute import strategies as distribute
-from keras_inception.training.recipes import compile_for_training  # noqa: E402
+from keras_inception import distribute  # noqa: E402
+from keras_inception.distribute import multi_worker  # noqa: E402
+from keras_inception.training.compiling import compile_for_training  # noqa: E402
 
 GLOBAL_BATCH = 16
 STEPS = 4
@@ -77,7 +78,7 @@ def unfixed(strategy):
         with strategy.scope():
             model = small_model()
             if fix == "build_only":
-                model = distribute._wrap(model, strategy, BuildOnly)
+                model = multi_worker._wrap(model, strategy, BuildOnly)
             compiled(model)
         try:
             model.fit(dataset(), epochs=1, steps_per_epoch=2, verbose=2)

@@ -12,7 +12,8 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 from PIL import Image
 
-from keras_inception.data import pipeline as data
+from keras_inception import data
+from keras_inception.data import catalog
 from keras_inception.data.shapes import CLASS_NAMES
 from keras_inception.models.imagenet import preprocess_input
 
@@ -295,7 +296,7 @@ def test_same_seed_same_batches_other_seed_other_batches(shapes_dir):
 def test_epochs_are_permutations_and_resume_exactly(shapes_dir, monkeypatch,
                                                     windowed):
     if windowed:   # as a TFDS split too large to read whole: windows of 30
-        monkeypatch.setattr(data, "IN_MEMORY_BYTES", 0)
+        monkeypatch.setattr(catalog, "IN_MEMORY_BYTES", 0)
     loaded = _tiny(shapes_dir, shuffle_buffer=30)
     steps = loaded.steps_per_epoch
     images, labels = _epochs(loaded.train, 3 * steps)
@@ -418,7 +419,7 @@ def test_bad_arguments_raise_before_any_work(two_classes, monkeypatch,
                                              kwargs, error, arg):
     def no_scan(paths):
         raise AssertionError("the folder was scanned")
-    monkeypatch.setattr(data, "scan_images", no_scan)
+    monkeypatch.setattr(catalog, "scan_images", no_scan)
     args = dict(dataset=two_classes, image_size=SIZE, batch_size=2)
     with pytest.raises(error, match=f"`{arg}`"):
         data.load(**{**args, **kwargs})

@@ -27,7 +27,8 @@ import pytest
 import tensorflow as tf
 
 from keras_inception import get_model
-from keras_inception.distribute import strategies as distribute
+from keras_inception import distribute
+from keras_inception.distribute import multi_worker
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -248,7 +249,7 @@ def test_for_strategy_unchanged_outside_multi_worker():
 def test_wrapper_shares_layers_and_weight_files(tmp_path):
     default = tf.distribute.get_strategy()
     model = _small_googlenet()
-    wrapped = distribute._wrap(model, default)
+    wrapped = multi_worker._wrap(model, default)
     assert isinstance(wrapped, distribute.MultiWorkerModel)
     assert wrapped.name == model.name
     assert len(wrapped.layers) == len(model.layers)
@@ -261,7 +262,7 @@ def test_wrapper_shares_layers_and_weight_files(tmp_path):
 
     # Original -> wrapped and wrapped -> original, through the files.
     other = _small_googlenet()
-    other_wrapped = distribute._wrap(other, default)
+    other_wrapped = multi_worker._wrap(other, default)
     model.save_weights(tmp_path / "original.weights.h5")
     other_wrapped.load_weights(tmp_path / "original.weights.h5")
     assert_same_weights(other, model)
@@ -286,7 +287,7 @@ def test_wrapper_is_keras_outside_multi_worker():
     x = np.random.default_rng(0).normal(size=(8, 4)).astype("float32")
     y = np.arange(8) % 3
     plain = tiny()
-    wrapped = distribute._wrap(tiny(), tf.distribute.get_strategy())
+    wrapped = multi_worker._wrap(tiny(), tf.distribute.get_strategy())
     wrapped.compile(optimizer="sgd", loss="sparse_categorical_crossentropy",
                     metrics=["accuracy"])
     logs = [m.train_on_batch(x, y, return_dict=True)
@@ -296,12 +297,12 @@ def test_wrapper_is_keras_outside_multi_worker():
 
 
 def test_keras_methods_checked(monkeypatch):
-    distribute._check_keras()   # this Keras has what the overrides expect
-    monkeypatch.setattr(distribute, "_checked", [])
+    multi_worker._check_keras()   # this Keras has what the overrides expect
+    monkeypatch.setattr(multi_worker, "_checked", [])
     monkeypatch.setattr(keras.Model, "make_train_function",
                         lambda self: None)
     with pytest.raises(RuntimeError, match="make_train_function"):
-        distribute._check_keras()
+        multi_worker._check_keras()
 
 
 # --------------------------------------------------------------------------

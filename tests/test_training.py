@@ -14,8 +14,8 @@ import pytest
 import tensorflow as tf
 
 import keras_inception as ki
-from keras_inception.training import recipes as T
-from tests.conftest import SMALL, small_size
+from keras_inception import training as T
+from tests.helpers import SMALL, small_size
 
 ALL = ki.list_models()
 CLASSES = 4

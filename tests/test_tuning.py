@@ -25,7 +25,7 @@ import pytest
 import keras_inception
 from keras_inception.deploy import export
 from keras_inception.training import runner
-from keras_inception.tuning import hypermodel as tuning
+from keras_inception import tuning
 from keras_inception.tuning.hypermodel import InceptionHyperModel
 
 ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
@@ -253,7 +253,7 @@ def test_killed_search_resumes_with_the_remaining_trials(tmp_path, tiny_dir):
 MEMORY_SCRIPT = """
 import json, sys
 import keras, psutil
-from keras_inception.tuning import hypermodel as tuning
+from keras_inception import tuning
 
 rss = []
 

@@ -12,7 +12,7 @@ import os
 import numpy as np
 
 import keras_inception
-from keras_inception.data import pipeline as data
+from keras_inception.data import transforms as data
 from keras_inception.data import shapes
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",

@@ -1,1 +1,58 @@
-"""Deployment: export, TF Serving signatures, loading artifacts."""
+"""Deployment: export, TF Serving signatures, loading artifacts.
+
+An export runs these modules in order:
+:mod:`~keras_inception.deploy.arguments` checks the arguments,
+:mod:`~keras_inception.deploy.wrapping` makes the deployable model (no aux
+heads; preprocessing and softmax in the graph),
+:mod:`~keras_inception.deploy.converters` writes the SavedModel (with the
+signatures of :mod:`~keras_inception.deploy.serving`), TFLite and ONNX,
+:mod:`~keras_inception.deploy.verification` runs each artifact against
+Keras, :mod:`~keras_inception.deploy.manifest` records the result and
+:mod:`~keras_inception.deploy.versions` publishes the version folder
+atomically. :mod:`~keras_inception.deploy.export` holds the steps together
+(``export``, ``export_checkpoint``, ``export_weights``; the function
+``export`` is ``keras_inception.deploy.export.export``, since the name
+``export`` here is that module), and
+:mod:`~keras_inception.deploy.artifacts` runs any artifact the same way.
+
+Example:
+    >>> from keras_inception.deploy import parse_formats, parse_quantize
+    >>> parse_quantize("fp16", parse_formats("onnx,tflite"))
+    ['fp16']
+"""
+
+from keras_inception.deploy.arguments import (DEFAULT_OPSET, FORMATS,
+                                              OPSETS, QUANTIZE,
+                                              parse_formats, parse_quantize)
+from keras_inception.deploy.artifacts import (KINDS, Artifact,
+                                              KerasArtifact, OnnxArtifact,
+                                              SavedModelArtifact,
+                                              TFLiteArtifact, artifact_kind,
+                                              load_artifact)
+from keras_inception.deploy.converters import ONNX_FILE, TFLITE_FILES
+from keras_inception.deploy.export import (ExportError, ExportResult,
+                                           export_checkpoint, export_weights)
+from keras_inception.deploy.manifest import MANIFEST
+from keras_inception.deploy.serving import (DEFAULT_MAX_PIXELS,
+                                            IMAGE_FORMATS, MODELS_CONFIG,
+                                            WARMUP_FILE, check_image_file,
+                                            image_view, models_config,
+                                            read_warmup, saved_model_versions,
+                                            served_models, signatures,
+                                            write_models_config,
+                                            write_warmup)
+from keras_inception.deploy.verification import (FP32_TOLERANCE,
+                                                 QUANTIZED_TARGETS)
+from keras_inception.deploy.wrapping import deployable
+
+__all__ = [
+    "DEFAULT_MAX_PIXELS", "DEFAULT_OPSET", "FORMATS", "FP32_TOLERANCE",
+    "IMAGE_FORMATS", "KINDS", "MANIFEST", "MODELS_CONFIG", "ONNX_FILE",
+    "OPSETS", "QUANTIZE", "QUANTIZED_TARGETS", "TFLITE_FILES", "WARMUP_FILE",
+    "Artifact", "ExportError", "ExportResult", "KerasArtifact",
+    "OnnxArtifact", "SavedModelArtifact", "TFLiteArtifact", "artifact_kind",
+    "check_image_file", "deployable", "export_checkpoint", "export_weights",
+    "image_view", "load_artifact", "models_config", "parse_formats",
+    "parse_quantize", "read_warmup", "saved_model_versions", "served_models",
+    "signatures", "write_models_config", "write_warmup",
+]

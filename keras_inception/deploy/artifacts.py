@@ -34,9 +34,9 @@ import os
 
 import numpy as np
 
+from keras_inception.deploy.manifest import MANIFEST
 from keras_inception.utils import atomic as _io
 
-MANIFEST = "manifest.json"
 KINDS = ("saved_model", "tflite", "onnx", "checkpoint")
 
 
@@ -286,14 +286,14 @@ def load_artifact(path, num_threads=None):
 
 
 def _load_checkpoint(path):
-    from keras_inception.deploy import export
-    from keras_inception.training import runner
     from keras_inception.deploy.serving import DEFAULT_MAX_PIXELS
+    from keras_inception.deploy.wrapping import deployable
+    from keras_inception.training import runner
 
     model, saved, _, weights = runner.load_run(path)
     return KerasArtifact(
         weights,
-        export.deployable(model, saved["preprocessing"]),
+        deployable(model, saved["preprocessing"]),
         image_size=saved["config"]["image_size"],
         class_names=saved["class_names"],
         central_fraction=saved["config"]["central_fraction"],

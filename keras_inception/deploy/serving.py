@@ -43,7 +43,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_inception.utils import atomic as _io
-from keras_inception.data.pipeline import decode_image, eval_transform
+from keras_inception.data.transforms import decode_image, eval_transform
 
 # A 100-megapixel image is ~300 MB decoded; a serving process should not
 # decode it because someone posted it.

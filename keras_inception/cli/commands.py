@@ -1,0 +1,243 @@
+"""The commands: each takes the parsed options, calls the library and
+prints the result. The library (and TensorFlow with it) is imported inside
+them, so ``--help`` and usage errors stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from keras_inception.cli.formatting import format_export, format_summary
+
+
+def cmd_models(args):
+    from keras_inception.models.table import format_table, model_rows
+
+    def progress(name):
+        print(f"  built {name}", file=sys.stderr, flush=True)
+
+    print(format_table(model_rows(args.names or None, progress=progress)))
+    return 0
+
+
+def cmd_summary(args):
+    import keras
+
+    from keras_inception.models import registry
+    from keras_inception.utils.plotting import plot_architecture
+
+    if args.plot and not args.plot.lower().endswith(".png"):
+        raise ValueError(f"--plot must name a .png file; received "
+                         f"{args.plot!r}.")
+    if args.dpi <= 0:
+        raise ValueError(f"--dpi must be positive; received {args.dpi}.")
+    kwargs = {}
+    if args.input_size is not None:
+        kwargs["input_shape"] = (args.input_size, args.input_size, 3)
+    if args.width_multiplier != 1.0:
+        kwargs["width_multiplier"] = args.width_multiplier
+    model = registry.get_model(args.name, **kwargs)
+    if not sys.stdout.isatty():
+        # Keras renders through rich, which assumes 80 columns when piped
+        # and cut the parameter and connection columns off.
+        os.environ.setdefault("COLUMNS", "160")
+    model.summary(line_length=160)
+    if args.plot:
+        path = plot_architecture(model, args.plot, dpi=args.dpi)
+        print(f"architecture diagram written to {path}")
+    del keras
+    return 0
+
+
+def _verbose(args):
+    if args.verbose is not None:
+        return args.verbose
+    return 1 if sys.stdout.isatty() else 2
+
+
+def cmd_train(args):
+    from keras_inception.training import runner
+
+    fields = {f.name for f in __import__("dataclasses").fields(
+        runner.TrainConfig)}
+    values = {k: v for k, v in vars(args).items()
+              if k in fields and v is not None}
+    values["verbose"] = _verbose(args)
+    summary = runner.train(runner.TrainConfig(**values))
+    print(format_summary(summary, args.output))
+    return 0
+
+
+def cmd_evaluate(args):
+    from keras_inception.training import runner
+
+    result = runner.evaluate(args.checkpoint, args.dataset,
+                             batch_size=args.batch_size,
+                             data_dir=args.data_dir,
+                             verbose=_verbose(args))
+    print(f"evaluated {result['weights']} on {result['dataset']}: "
+          f"top-1 {100 * result['top1']:.2f}%, top-5 "
+          f"{100 * result['top5']:.2f}%, loss {result['loss']:.4f}; "
+          f"{result['images']} images in {result['seconds']:.1f} s "
+          f"({result['images_per_second']:.1f} images/s)")
+    return 0
+
+
+def cmd_launch(args):
+    from keras_inception.distribute import launcher
+
+    command = list(args.command)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        raise ValueError("give the command after `--`, e.g. `keras-inception"
+                         " launch --workers 2 -- train --model inception_v1 "
+                         "--strategy multi_worker`.")
+    if command[0] != "train":
+        raise ValueError("`launch` runs `train`; received "
+                         f"{command[0]!r}.")
+    return launcher.launch(
+        args.workers, [sys.executable, "-m", "keras_inception.cli", *command],
+        timeout=args.timeout)
+
+
+def cmd_export(args):
+    from keras_inception.deploy import export
+
+    if (args.checkpoint is None) == (args.model is None):
+        raise ValueError("give either --checkpoint RUN (a training run or a "
+                         "weights file in one) or --model NAME --weights "
+                         "FILE.")
+    if args.model is not None and args.weights is None:
+        raise ValueError("--model needs --weights FILE (the weights to "
+                         "export).")
+    if args.checkpoint is not None and args.weights is not None:
+        raise ValueError("--weights goes with --model; with --checkpoint, "
+                         "pass the weights file as --checkpoint.")
+    # Options left out take the library's defaults (one place for them).
+    given = dict(quantize=args.quantize, version=args.version,
+                 opset=args.opset, max_pixels=args.max_pixels,
+                 top_k=args.top_k, name=args.name, dataset=args.dataset,
+                 data_dir=args.data_dir,
+                 calibration_images=args.calibration_images,
+                 evaluation_images=args.evaluation_images)
+    if args.model is not None:
+        given.update(classes=args.classes, input_size=args.input_size,
+                     width_multiplier=args.width_multiplier)
+    common = {k: v for k, v in given.items() if v is not None}
+    common.update(path=args.output, formats=args.format,
+                  overwrite=args.overwrite)
+    if args.checkpoint is not None:
+        result = export.export_checkpoint(args.checkpoint, **common)
+    else:
+        result = export.export_weights(args.model, args.weights, **common)
+    print(format_export(result))
+    return 0
+
+
+
+def cmd_predict(args):
+    from keras_inception.deploy.artifacts import load_artifact
+    from keras_inception.utils.checks import check_count
+
+    check_count(args.top, "top")   # before loading anything
+    artifact = load_artifact(args.artifact)
+    probabilities = artifact.predict_files(args.images)
+    print(f"{artifact.kind}: {artifact.path}")
+    for image, best in zip(args.images,
+                           artifact.top_k(probabilities, args.top)):
+        print(image)
+        for rank, (name, score) in enumerate(best, 1):
+            print(f"  {rank}. {name:30s} {score:.4f}")
+    return 0
+
+
+def _parse_range(text):
+    """``LOW:HIGH[:STEP][:log]`` or ``A,B,C`` -> a tuning.Range."""
+    from keras_inception.tuning.space import Range
+
+    def number(part):
+        return _number(part, "--search", "LOW:HIGH[:STEP][:log] or A,B,C")
+    if ":" not in text:
+        return [number(p) for p in text.split(",") if p.strip()]
+    parts = text.split(":")
+    sampling = "log" if parts[-1] == "log" else "linear"
+    parts = parts[:-1] if sampling == "log" else parts
+    if len(parts) not in (2, 3):
+        raise ValueError(f"--search: {text!r} is not LOW:HIGH[:STEP][:log].")
+    low, high, *step = [number(p) for p in parts]
+    return Range(low, high, step[0] if step else None, sampling)
+
+
+def _number(text, flag, form):
+    try:
+        return int(text) if text.strip().lstrip("-").isdigit() \
+            else float(text)
+    except ValueError:
+        raise ValueError(f"{flag}: {text!r} is not a number (give "
+                         f"{form}).") from None
+
+
+def _name_value(text, flag):
+    name, sep, value = text.partition("=")
+    if not name:
+        raise ValueError(f"{flag}: expected NAME or NAME=VALUE; received "
+                         f"{text!r}.")
+    return name.strip(), (value.strip() if sep else None)
+
+
+def cmd_tune(args):
+    from keras_inception import tuning
+
+    if args.workers is not None:
+        argv = list(args.argv)
+        for i, arg in enumerate(argv):
+            if arg == "--workers":
+                del argv[i:i + 2]
+                break
+            if arg.startswith("--workers="):
+                del argv[i]
+                break
+        return tuning.launch_local(
+            args.workers, [sys.executable, "-m", "keras_inception.cli",
+                           *argv], timeout=args.timeout)
+    space = None
+    if args.search:
+        space = {}
+        for text in args.search:
+            name, value = _name_value(text, "--search")
+            space[name] = None if value is None else _parse_range(value)
+    fixed = {}
+    for text in args.fixed or ():
+        name, value = _name_value(text, "--fixed")
+        if value is None:
+            raise ValueError(f"--fixed {text!r}: give NAME=VALUE.")
+        fixed[name] = _number(value, "--fixed", "NAME=VALUE")
+    options = {k: getattr(args, k) for k in (
+        "dataset", "epochs", "batch_size", "image_size", "recipe",
+        "warmup_epochs", "strategy", "precision", "jit_compile",
+        "run_eagerly", "seed",
+        "deterministic", "data_dir", "validation_fraction", "cache")
+        if getattr(args, k) is not None}
+    options["verbose"] = args.verbose or 0
+    hypermodel = tuning.InceptionHyperModel(
+        args.model, space=space, fixed=fixed, max_params=args.max_params,
+        max_gmacs=args.max_gmacs, **options)
+    output = args.output or os.path.join("tuning", hypermodel.model_name)
+    report = tuning.search(hypermodel, args.tuner,
+                           max_trials=args.max_trials, output=output,
+                           overwrite=args.overwrite, seed=args.seed)
+    if report is None:       # a worker of a distributed search
+        return 0
+    print(report.table())
+    if report.best is not None:
+        print(f"best: trial {report.best['trial']}, val top-1 "
+              f"{100 * report.best['val_top1']:.2f}%, "
+              f"{report.best['gmacs']:.4g} GMACs; run folder "
+              f"{report.best_dir} (keras-inception export --checkpoint "
+              f"{report.best_dir})")
+    print(f"files: {report.csv}" + (f", {report.png}" if report.png else ""))
+    return 0
+
+

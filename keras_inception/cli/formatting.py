@@ -1,0 +1,69 @@
+"""What the commands print: a training run's summary, and an export's
+version folder with a line of figures per artifact.
+
+Example:
+    >>> from keras_inception.cli.formatting import format_summary
+    >>> summary = dict(model="inception_v1", dataset="default",
+    ...                val_top1=0.8125, val_top5=1.0, best_val_top1=0.875,
+    ...                best_epoch=3, epochs=4, steps_per_epoch=10,
+    ...                batch_size=32, parameters=1_234_567, replicas=1,
+    ...                train_seconds_this_process=12.0,
+    ...                images_per_second=106.7, skipped_files=[])
+    >>> for line in format_summary(summary, "runs/demo").splitlines()[:3]:
+    ...     print(line)
+    run runs/demo: inception_v1 on default
+      validation top-1 81.25%, top-5 100.00% (best top-1 87.50% at epoch 3)
+      4 epochs x 10 steps, batch 32, 1,234,567 parameters, 1 replica(s)
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def format_summary(summary, output):
+    """What ``train`` prints: the run's ``summary`` (``summary.json``) and
+    where its files are in the run folder ``output``."""
+    def pct(value):
+        return "-" if value is None else f"{100 * value:.2f}%"
+    lines = [
+        f"run {output}: {summary['model']} on {summary['dataset']}",
+        f"  validation top-1 {pct(summary['val_top1'])}, top-5 "
+        f"{pct(summary['val_top5'])} (best top-1 "
+        f"{pct(summary['best_val_top1'])} at epoch {summary['best_epoch']})",
+        f"  {summary['epochs']} epochs x {summary['steps_per_epoch']} steps,"
+        f" batch {summary['batch_size']}, {summary['parameters']:,} "
+        f"parameters, {summary['replicas']} replica(s)",
+        f"  training time {summary['train_seconds_this_process']:.1f} s, "
+        f"{summary['images_per_second'] or 0:.1f} images/s",
+    ]
+    if summary["skipped_files"]:
+        lines.append(f"  skipped {len(summary['skipped_files'])} unreadable "
+                     f"files: {', '.join(summary['skipped_files'][:3])}")
+    lines.append(f"  files: {os.path.join(output, 'summary.json')}, "
+                 "best.weights.h5, last.weights.h5, history.csv, "
+                 "curves.png, logs/")
+    return "\n".join(lines)
+
+
+def format_export(result):
+    """What ``export`` prints: the version folder and, per artifact, its
+    size and parity (and accuracy) figures from the manifest."""
+    lines = [f"exported {result.manifest['model_name']} version "
+             f"{result.version} to {result.path}"]
+    for key, entry in result.manifest["artifacts"].items():
+        parity = entry["parity"]
+        text = (f"  {key:15s} {entry['bytes'] / 1e6:8.2f} MB  max |diff| "
+                f"{parity['max_abs_diff']:.2e}, top-1 agreement "
+                f"{100 * parity['top1_agreement']:.1f}% on "
+                f"{parity['images']} images")
+        accuracy = entry.get("accuracy")
+        if accuracy:
+            text += (f"; top-1 {100 * accuracy['top1']:.2f}% vs Keras "
+                     f"{100 * accuracy['keras_top1']:.2f}% on "
+                     f"{accuracy['images']} labelled images")
+        if entry.get("meets_targets") is False:
+            text += "  (below target)"
+        lines.append(text)
+    lines.append(f"  manifest: {result.path}/manifest.json")
+    return "\n".join(lines)

@@ -1,0 +1,252 @@
+"""The ``keras-inception`` commands, their options and option types.
+
+Example:
+    >>> from keras_inception.cli.parser import build_parser
+    >>> args = build_parser().parse_args(["export", "--checkpoint", "runs/a",
+    ...                                   "--format", "onnx"])
+    >>> args.func.__name__, args.format, args.output
+    ('cmd_export', 'onnx', 'saved_models')
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from keras_inception.cli.commands import (cmd_evaluate, cmd_export,
+                                          cmd_launch, cmd_models, cmd_predict,
+                                          cmd_summary, cmd_train, cmd_tune)
+
+
+def _bool_or_auto(text):
+    value = text.strip().lower()
+    if value == "auto":
+        return "auto"
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(
+        f"expected auto, true or false; received {text!r}")
+
+
+def _int_list(text):
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers; received {text!r}") from None
+
+
+def _add_train_arguments(p):
+    d = "(default: %(default)s)"
+    p.add_argument("--model", default="inception_v3",
+                   help=f"registry name {d}")
+    p.add_argument("--dataset", default="default",
+                   help="'default' (the embedded inception_shapes), a TFDS "
+                   "name or a folder of class subfolders " + d)
+    p.add_argument("--output", default=os.path.join("runs", "default"),
+                   help=f"run folder {d}")
+    p.add_argument("--epochs", type=int, default=10, help=d)
+    p.add_argument("--batch-size", type=int, default=32,
+                   help=f"global batch, split across replicas {d}")
+    p.add_argument("--image-size", type=int,
+                   help="input side (default: 64 for the embedded data, "
+                   "else the model's)")
+    p.add_argument("--width-multiplier", type=float, default=1.0, help=d)
+    p.add_argument("--block-counts", type=_int_list, metavar="N,N,N",
+                   help="repeated blocks per stage (inception_v3: 17x17; "
+                   "inception_v4, inception_resnet_*: 35x35,17x17,8x8); "
+                   "default: the paper's")
+    p.add_argument("--no-aux", dest="aux_logits", action="store_const",
+                   const=False, help="train without the auxiliary heads")
+    p.add_argument("--dropout-rate", type=float)
+    p.add_argument("--recipe", default="auto",
+                   help="'auto' (the paper's), googlenet, bn_inception, "
+                   f"rmsprop, modern, modern_adamw {d}")
+    p.add_argument("--learning-rate", type=float)
+    p.add_argument("--aux-weight", type=float)
+    p.add_argument("--label-smoothing", type=float)
+    p.add_argument("--warmup-epochs", type=float)
+    p.add_argument("--strategy", default="auto",
+                   help=f"auto, one_device, mirrored, multi_worker, tpu {d}")
+    p.add_argument("--precision", default="float32",
+                   help="float32, mixed_float16 or mixed_bfloat16 " + d)
+    p.add_argument("--jit-compile", type=_bool_or_auto, default="auto",
+                   help=f"XLA: auto, true or false {d}")
+    p.add_argument("--steps-per-execution", type=int, default=1, help=d)
+    p.add_argument("--run-eagerly", action="store_true",
+                   help="no graph tracing: for debugging, and faster for "
+                   "runs of a few steps")
+    p.add_argument("--seed", type=int, default=0, help=d)
+    p.add_argument("--deterministic", action="store_true",
+                   help="deterministic TensorFlow ops (slower): reruns and "
+                   "resumed runs give the same weights")
+    p.add_argument("--data-dir", help="TFDS data folder")
+    p.add_argument("--validation-fraction", type=float, default=0.1, help=d)
+    p.add_argument("--augment", choices=("inception", "light", "none"))
+    p.add_argument("--min-crop-area", type=float)
+    p.add_argument("--central-fraction", type=float)
+    p.add_argument("--cache", action="store_true",
+                   help="keep decoded images in memory")
+    p.add_argument("--backup-every", type=int, default=0,
+                   help="also back up every N steps (0: each epoch) " + d)
+    p.add_argument("--overwrite", action="store_true",
+                   help="delete an existing run in --output first")
+    p.add_argument("--verbose", type=int, choices=(0, 1, 2),
+                   help="0 silent, 1 progress bar, 2 a line per epoch "
+                   "(default: 1 on a terminal, else 2)")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="keras-inception",
+        description="Inception-family models for Keras 3.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("models", help="table of every generation: "
+                       "parameters and GMACs beside the papers' figures")
+    p.add_argument("names", nargs="*", help="only these models")
+    p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("summary", help="Keras summary of one model and, "
+                       "with --plot, its architecture diagram (PNG)")
+    p.add_argument("name", help="model name, e.g. inception_v3")
+    p.add_argument("--plot", metavar="FILE.png",
+                   help="write the architecture diagram here (Graphviz)")
+    p.add_argument("--input-size", type=int, default=None)
+    p.add_argument("--width-multiplier", type=float, default=1.0)
+    p.add_argument("--dpi", type=int, default=72)
+    p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser("train", help="train a model: checkpoints, logs, "
+                       "curves PNG, summary; rerun to resume")
+    _add_train_arguments(p)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="top-1/top-5 of a run's weights on "
+                       "a dataset's validation split")
+    p.add_argument("--checkpoint", required=True,
+                   help="run folder (best weights) or a weights file in one")
+    p.add_argument("--dataset", help="default: the run's dataset")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--data-dir")
+    p.add_argument("--verbose", type=int, choices=(0, 1, 2))
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("export", help="SavedModel (TF Serving), TFLite and "
+                       "ONNX of a run or a weights file, each checked "
+                       "against Keras")
+    src = p.add_argument_group("what to export")
+    src.add_argument("--checkpoint",
+                     help="a training run folder, or a weights file in one")
+    src.add_argument("--model", help="a registry name (with --weights)")
+    src.add_argument("--weights", help="weights file for --model")
+    src.add_argument("--classes", type=int,
+                     help="with --model (default: 1000)")
+    src.add_argument("--input-size", type=int,
+                     help="with --model (default: the model's)")
+    src.add_argument("--width-multiplier", type=float,
+                     help="with --model (default: 1.0)")
+    p.add_argument("--format", default="saved_model",
+                   help="comma-separated: saved_model, tflite, onnx "
+                   "(default: %(default)s)")
+    p.add_argument("--quantize", help="TFLite variants, comma-separated: "
+                   "none (fp32), fp16, dynamic, int8 (default: none)")
+    p.add_argument("--version", type=int,
+                   help="version number (default: one above the newest)")
+    p.add_argument("--output", default="saved_models",
+                   help="export folder (default: %(default)s)")
+    p.add_argument("--name", help="model name (default: the run's folder "
+                   "name, or the registry name)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing version")
+    p.add_argument("--opset", type=int, help="ONNX opset (default: 17)")
+    p.add_argument("--max-pixels", type=int,
+                   help="largest image predict_images decodes "
+                   "(default: 40000000)")
+    p.add_argument("--top-k", type=int,
+                   help="classes in top_k_* outputs (default: 5)")
+    p.add_argument("--dataset", help="images for int8 calibration and the "
+                   "checks (default: the run's dataset)")
+    p.add_argument("--data-dir", help="TFDS data folder")
+    p.add_argument("--calibration-images", type=int,
+                   help="(default: 200)")
+    p.add_argument("--evaluation-images", type=int,
+                   help="labelled images quantized models are scored on "
+                   "(default: 1000)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("predict", help="top-5 classes of image files from a "
+                       "SavedModel, .tflite, .onnx or training run")
+    p.add_argument("images", nargs="+", metavar="IMAGE",
+                   help="JPEG, PNG, GIF or BMP files")
+    p.add_argument("--artifact", required=True,
+                   help="SavedModel folder, .tflite, .onnx, or a run folder "
+                   "/ weights file")
+    p.add_argument("--top", type=int, default=5,
+                   help="classes per image (default: %(default)s)")
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("tune", help="keras-tuner search over width and "
+                       "depth (and more) within a parameter/GMAC budget: "
+                       "trials table (CSV), Pareto PNG, best run folder")
+    d = "(default: %(default)s)"
+    p.add_argument("--model", default="inception_v3", help=d)
+    p.add_argument("--dataset", default="default", help=d)
+    p.add_argument("--tuner", default="bayesian",
+                   choices=("random", "bayesian", "hyperband"), help=d)
+    p.add_argument("--max-trials", type=int, default=10,
+                   help="trials in all, budget rejections included " + d)
+    p.add_argument("--max-gmacs", type=float,
+                   help="GMACs budget of the inference model")
+    p.add_argument("--max-params", type=float,
+                   help="parameter budget of the inference model")
+    p.add_argument("--search", action="append", metavar="NAME[=RANGE]",
+                   help="a hyperparameter to search, with LOW:HIGH[:STEP]"
+                   "[:log] or A,B,C (default range without); repeat. "
+                   "Default: width_multiplier and the blocks_* counts")
+    p.add_argument("--fixed", action="append", metavar="NAME=VALUE",
+                   help="pin a hyperparameter; repeat")
+    p.add_argument("--output", help="search folder (default: "
+                   "tuning/<model>); rerun the same command to resume")
+    p.add_argument("--epochs", type=int, default=2,
+                   help=f"per trial (Hyperband: the most) {d}")
+    p.add_argument("--batch-size", type=int, default=32, help=d)
+    p.add_argument("--image-size", type=int)
+    p.add_argument("--recipe")
+    p.add_argument("--warmup-epochs", type=float)
+    p.add_argument("--strategy")
+    p.add_argument("--precision")
+    p.add_argument("--jit-compile", type=_bool_or_auto)
+    p.add_argument("--run-eagerly", action="store_true", default=None,
+                   help="no graph tracing in the trials (faster for "
+                   "trials of a few steps)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="of every trial's training and of the oracle " + d)
+    p.add_argument("--deterministic", action="store_true", default=None,
+                   help="deterministic ops: a trial retrained with its "
+                   "hyperparameters gives the same accuracy")
+    p.add_argument("--data-dir")
+    p.add_argument("--validation-fraction", type=float)
+    p.add_argument("--cache", action="store_true", default=None)
+    p.add_argument("--overwrite", action="store_true",
+                   help="start the search afresh")
+    p.add_argument("--workers", type=int,
+                   help="run a keras-tuner chief and this many workers on "
+                   "this machine, sharing one oracle")
+    p.add_argument("--timeout", type=float,
+                   help="with --workers: seconds before all are stopped")
+    p.add_argument("--verbose", type=int, choices=(0, 1, 2),
+                   help="Keras progress inside each trial (default: 0)")
+    p.set_defaults(func=cmd_tune)
+
+    p = sub.add_parser("launch", help="start N local workers of `train` "
+                       "with TF_CONFIG set (MultiWorkerMirroredStrategy)")
+    p.add_argument("--workers", type=int, required=True)
+    p.add_argument("--timeout", type=float, default=None,
+                   help="seconds before all workers are stopped")
+    p.add_argument("command", nargs=argparse.REMAINDER,
+                   help="-- train ARGS...")
+    p.set_defaults(func=cmd_launch)
+    return parser

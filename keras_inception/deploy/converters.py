@@ -1,0 +1,90 @@
+"""Writing each artifact: a SavedModel of serving endpoints, its TFLite
+conversions (fp32, fp16, dynamic range, integer-only int8) and ONNX through
+tf2onnx, and the file names they take in a version folder.
+
+Example:
+    >>> from keras_inception.deploy.converters import ONNX_FILE, TFLITE_FILES
+    >>> TFLITE_FILES["int8"], ONNX_FILE
+    ('model_int8.tflite', 'model.onnx')
+"""
+
+from __future__ import annotations
+
+TFLITE_FILES = {"none": "model.tflite", "fp16": "model_fp16.tflite",
+                "dynamic": "model_dynamic.tflite",
+                "int8": "model_int8.tflite"}
+ONNX_FILE = "model.onnx"
+
+
+def write_saved_model(folder, endpoints, model):
+    """A SavedModel of ``endpoints`` (``{name: (fn, input signature)}``)
+    over ``model``'s variables.
+
+    A plain ``tf.Module`` holding the variables rather than
+    ``keras.export.ExportArchive``: the same graph and signatures in half
+    the time (9 s against 18 s for a width-0.25 Inception-v3, measured),
+    because ExportArchive retraces the model and walks every layer's
+    trackable children.
+    """
+    import tensorflow as tf
+    module = tf.Module()
+    module.model_variables = [v.value for v in model.variables]
+    signatures = {}
+    for name, (fn, signature) in endpoints.items():
+        function = tf.function(fn, input_signature=signature)
+        setattr(module, name, function)
+        signatures[name] = function.get_concrete_function()
+    tf.saved_model.save(module, folder, signatures=signatures)
+
+
+def probabilities_endpoint(core):
+    """The one endpoint TFLite and ONNX convert: ``serving_default``,
+    ``images`` in, ``probabilities`` out."""
+    def serving_default(images):
+        return {"probabilities": core(images)}
+    return {"serving_default": (serving_default, core.input_signature)}
+
+
+def convert_tflite(saved_model_dir, mode, calibration):
+    """The ``.tflite`` bytes of a SavedModel's ``serving_default`` in
+    quantization ``mode`` (``calibration``: images for int8)."""
+    import tensorflow as tf
+    converter = tf.lite.TFLiteConverter.from_saved_model(
+        saved_model_dir, signature_keys=["serving_default"])
+    if mode != "none":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if mode == "fp16":
+        converter.target_spec.supported_types = [tf.float16]
+    if mode == "int8":
+        # Integer-only (every op int8, uint8 pixels in, uint8 scores out),
+        # for accelerators and microcontrollers without float kernels.
+        converter.representative_dataset = lambda: (
+            [image[None]] for image in calibration)
+        converter.target_spec.supported_ops = [
+            tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = tf.uint8
+        converter.inference_output_type = tf.uint8
+    return converter.convert()
+
+
+def convert_onnx(core, opset, path):
+    """Writes ``core`` as ONNX at ``opset`` to ``path``, batch dynamic."""
+    import tensorflow as tf
+    import tf2onnx
+
+    try:   # Keras's own fixes of tf2onnx for NumPy 2 (as model.export uses)
+        from keras.src.export.tf2onnx_lib import patch_tf2onnx
+        patch_tf2onnx()
+    except ImportError:   # pragma: no cover - a Keras without them
+        pass
+    serve, signature = probabilities_endpoint(core)["serving_default"]
+    proto, _ = tf2onnx.convert.from_function(
+        tf.function(serve, input_signature=signature),
+        input_signature=signature, opset=opset)
+    # tf2onnx names the free batch dimension "unk__N"; call it "batch".
+    for value in (*proto.graph.input, *proto.graph.output):
+        dim = value.type.tensor_type.shape.dim[0]
+        if not dim.HasField("dim_value"):
+            dim.dim_param = "batch"
+    with open(path, "wb") as f:
+        f.write(proto.SerializeToString())
