@@ -19,7 +19,8 @@ import keras
 import keras_inception as ki
 from keras_inception.models import layers as L
 from keras_inception.models.builder import check_block_counts
-from tests.conftest import SMALL, small_size
+from keras_inception.models.custom_layers import ScaledResidual
+from tests.helpers import SMALL, small_size
 
 # case -> (registry name, builder kwargs, default counts: paper / release).
 CASES = {
@@ -111,9 +112,10 @@ def test_registry_lists_stages_and_default_counts():
     from keras_inception.models import inception_v4
     assert inception_v4.BLOCKS == inception_v4.blocks((4, 7, 3))
     assert inception_v3.BLOCKS == inception_v3.blocks((4,))
-    assert check_block_counts(None, inception_resnet_v2.INFO,
-                              inception_resnet_v2.PAPER["repeats"]) == \
-        (5, 10, 5)
+    assert check_block_counts(None, inception_resnet_v2.PAPER_INFO) == \
+        inception_resnet_v2.PAPER.repeats == (5, 10, 5)
+    assert ki.get_model_info("inception_resnet_v2_paper") is \
+        inception_resnet_v2.PAPER_INFO
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -197,7 +199,7 @@ def test_inception_resnet_keeps_the_final_unscaled_block(case):
     last, scaled = model.get_layer("block8_2"), model.get_layer("block8_1")
     # Scaled blocks end in a ReLU named after the block; the last one is
     # the unscaled, linear sum itself.
-    assert isinstance(last, L.ScaledResidual) and last.scale == 1.0
+    assert isinstance(last, ScaledResidual) and last.scale == 1.0
     assert isinstance(scaled, keras.layers.Activation)
     assert model.get_layer("block8_1_residual").scale == 0.20
 

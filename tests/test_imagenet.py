@@ -405,8 +405,10 @@ def test_decode_predictions_top_wrong_type(top):
         decode_predictions(np.zeros((1, 1000)), top=top)
 
 
-def test_class_index_file_is_packaged_next_to_module():
-    import keras_inception.models.imagenet as module
+def test_class_index_file_is_packaged_in_the_package_resources():
+    """``imagenet`` reads ``keras_inception/resources/`` (setup.cfg's
+    package_data), not a folder beside its own module."""
+    import keras_inception
 
-    here = pathlib.Path(module.__file__).parent
+    here = pathlib.Path(keras_inception.__file__).parent
     assert os.path.isfile(here / "resources" / "imagenet_class_index.json")

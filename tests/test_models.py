@@ -11,8 +11,9 @@ import keras
 import tensorflow as tf
 
 import keras_inception as ki
+from keras_inception.models import custom_layers
 from keras_inception.models import layers as L
-from tests.conftest import SMALL, small_size
+from tests.helpers import SMALL, small_size
 from tests.reference_figures import (GOOGLENET_TABLE_1_OPS_M,
                                      PARAMS_AND_MACS, SHARED_FILE_STRINGS,
                                      STAGE_SHAPES)
@@ -27,8 +28,9 @@ def run(model, x):
     if isinstance(out, dict):
         return {k: keras.ops.convert_to_numpy(v) for k, v in out.items()}
     return keras.ops.convert_to_numpy(out)
-SHARED_MODELS_MD = os.path.join(os.path.dirname(__file__), "..", "..",
-                                "shared", "reference", "models.md")
+# A copy of the team's ../shared/reference/models.md, so a clone checks it.
+REFERENCE_MODELS_MD = os.path.join(os.path.dirname(__file__), "data",
+                                   "reference", "models.md")
 
 
 def _key(case):
@@ -91,9 +93,8 @@ def test_stage_output_shapes_match_papers_tables(case, full_model):
 
 
 def test_reference_figures_match_shared_file():
-    if not os.path.exists(SHARED_MODELS_MD):
-        pytest.skip("../shared/reference/models.md is not beside this clone")
-    text = open(SHARED_MODELS_MD, encoding="utf-8").read()
+    with open(REFERENCE_MODELS_MD, encoding="utf-8") as f:
+        text = f.read()
     missing = [s for s in SHARED_FILE_STRINGS if s not in text]
     assert not missing
 
@@ -219,8 +220,8 @@ def test_googlenet_paper_variant_has_lrn_and_no_batch_norm():
 def test_local_response_normalization_matches_tensorflow():
     x = np.random.default_rng(0).normal(0, 3, (2, 5, 5, 11)).astype(
         "float32")
-    ours = L.LocalResponseNormalization(depth_radius=2, bias=1.0,
-                                        alpha=1e-2, beta=0.75)(x)
+    ours = custom_layers.LocalResponseNormalization(
+        depth_radius=2, bias=1.0, alpha=1e-2, beta=0.75)(x)
     ref = tf.nn.local_response_normalization(x, depth_radius=2, bias=1.0,
                                              alpha=1e-2, beta=0.75)
     np.testing.assert_allclose(np.asarray(ours), ref.numpy(), rtol=1e-5)
@@ -230,7 +231,7 @@ def test_residual_scaling_is_applied():
     """Inception-v4 paper Section 3.3: x + scale * residual."""
     shortcut = np.ones((1, 2, 2, 3), "float32")
     residual = np.full((1, 2, 2, 3), 10.0, "float32")
-    out = L.ScaledResidual(0.17)([shortcut, residual])
+    out = custom_layers.ScaledResidual(0.17)([shortcut, residual])
     np.testing.assert_allclose(np.asarray(out), 2.7, rtol=1e-6)
 
 
@@ -272,20 +273,21 @@ def test_paper_variants_save_and_load(tmp_path):
 @pytest.mark.parametrize("via_input_tensor", [False, True])
 def test_two_instances_in_one_model_train_save_and_load(via_input_tensor,
                                                         tmp_path):
-    """keras-team/keras#7412: two towers of one generation in one model."""
+    """keras-team/keras#7412: two towers of one generation in one model,
+    each given its own name (Keras needs unique names in one graph)."""
     shape = (32, 32, 3)
     left, right = keras.Input(shape), keras.Input(shape)
     if via_input_tensor:
         towers = [ki.InceptionV1(include_top=False, pooling="avg",
-                                 input_tensor=t, **SMALL)
-                  for t in (left, right)]
+                                 input_tensor=t, name=f"tower_{i}", **SMALL)
+                  for i, t in enumerate((left, right))]
         feats = [t.output for t in towers]
     else:
         towers = [ki.InceptionV1(include_top=False, pooling="avg",
-                                 input_shape=shape, **SMALL)
-                  for _ in range(2)]
+                                 input_shape=shape, name=f"tower_{i}",
+                                 **SMALL)
+                  for i in range(2)]
         feats = [towers[0](left), towers[1](right)]
-    assert towers[0].name != towers[1].name
     out = keras.layers.Dense(1, activation="sigmoid")(
         keras.layers.Concatenate()(feats))
     siamese = keras.Model([left, right], out)
@@ -300,6 +302,23 @@ def test_two_instances_in_one_model_train_save_and_load(via_input_tensor,
         keras.ops.convert_to_numpy(loaded([xa, xb], training=False)),
         keras.ops.convert_to_numpy(siamese([xa, xb], training=False)),
         atol=1e-6)
+
+
+def test_default_name_is_the_registry_name_whatever_was_built_before():
+    """No hidden global state (STYLE.md): ``name=None`` is the registry
+    name every time, so two unnamed towers in one model are refused by
+    Keras with a message naming the duplicate."""
+    shape = (32, 32, 3)
+    first, second = (ki.InceptionV1(include_top=False, input_shape=shape,
+                                    **SMALL) for _ in range(2))
+    assert first.name == second.name == "inception_v1"
+    assert ki.InceptionV1(batch_norm=False, include_top=False,
+                          input_shape=shape, **SMALL).name == \
+        "inception_v1_paper"
+    left, right = keras.Input(shape), keras.Input(shape)
+    with pytest.raises(ValueError, match='"inception_v1" is used 2 times'):
+        keras.Model([left, right], keras.layers.Concatenate()(
+            [first(left), second(right)]))
 
 
 # --------------------------------------------------------------------------
@@ -349,6 +368,51 @@ def test_feature_extractor_paper_variant_and_errors():
         ki.feature_extractor(plain)
 
 
+def test_variants_have_their_own_registry_entries():
+    from keras_inception.models import registry
+    every = ki.list_models(include_variants=True)
+    assert [n for n in every if n in ALL] == ALL
+    assert [n for n in every if n not in ALL] == [
+        "inception_v1_paper", "inception_resnet_v2_paper"]
+    paper = ki.get_model_info("inception_resnet_v2_paper")
+    assert (paper.generation, paper.builder_kwargs, paper.block_counts) == \
+        ("inception_resnet_v2", {"variant": "paper"}, (5, 10, 5))
+    assert paper.endpoints == ("mixed_4a", "block35_5", "block17_10",
+                               "block8_6")
+    model = ki.get_model("inception_v1_paper", include_top=False,
+                         input_shape=(32, 32, 3), **SMALL)
+    assert "LocalResponseNormalization" in {type(layer).__name__
+                                            for layer in model.layers}
+    assert registry.variant_of(model) is ki.get_model_info(
+        "inception_v1_paper")
+    assert registry.architecture_of(model) == "inception_v1"
+    assert ki.get_builder("inception_v1_paper") is ki.InceptionV1
+    with pytest.raises(ValueError, match="batch_norm"):
+        ki.get_model("inception_v1_paper", batch_norm=True)
+
+
+def test_feature_extractor_of_a_loaded_model_uses_the_registry_endpoints(
+        tmp_path):
+    """A model loaded from a file has no ``end_points`` record: its input
+    layer names its registry entry, whose endpoints are looked up."""
+    model = ki.InceptionV4(include_top=False, input_shape=(75, 75, 3),
+                           **SMALL)
+    assert model.end_points == dict(zip((4, 8, 16, 32),
+                                        ki.get_model_info(
+                                            "inception_v4").endpoints))
+    path = str(tmp_path / "v4.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert not hasattr(loaded, "end_points")
+    assert list(ki.feature_extractor(loaded).output) == \
+        list(model.end_points.values())
+    shallow = ki.InceptionV4(include_top=False, input_shape=(75, 75, 3),
+                             block_counts=(1, 1, 1), **SMALL)
+    shallow.save(path)
+    with pytest.raises(ValueError, match="name_or_model.*inception_a_4"):
+        ki.feature_extractor(keras.saving.load_model(path))
+
+
 # --------------------------------------------------------------------------
 # Backend independence
 # --------------------------------------------------------------------------
@@ -382,10 +446,11 @@ def test_every_generation_builds_and_runs_on_the_jax_backend():
 
 def test_models_use_no_tensorflow_ops():
     """Only keras.layers / keras.ops in model code (STYLE.md)."""
-    package = os.path.dirname(ki.__file__)
-    for module in ("layers", "builder", "inception_v1", "bn_inception",
-                   "inception_v2", "inception_v3", "inception_v4",
-                   "inception_resnet_v1", "inception_resnet_v2"):
+    package = os.path.join(os.path.dirname(ki.__file__), "models")
+    for module in ("layers", "custom_layers", "blocks", "builder",
+                   "inception_v1", "bn_inception", "inception_v2",
+                   "inception_v3", "inception_v4", "inception_resnet_v1",
+                   "inception_resnet_v2"):
         source = open(os.path.join(package, f"{module}.py")).read()
         assert "import tensorflow" not in source, module
         assert "tf." not in re.sub(r"#.*|\"\"\"[\s\S]*?\"\"\"", "",

@@ -13,19 +13,12 @@ different network of the Rethinking paper.
 """
 
 from keras_inception.models import layers as L
-from keras_inception.models.builder import ModelInfo, build_model, preprocessor
+from keras_inception.models.blocks import GOOGLENET_STEM as STEM
+from keras_inception.models.builder import (ModelInfo, build_model,
+                                            pick_end_points, preprocessor)
 from keras_inception.models.imagenet import decode_predictions  # noqa: F401
 
 C = L.Conv
-MAXPOOL_S2 = L.Pool("max", 3, 2, "same")
-
-STEM = (
-    ("conv_1a_7x7", C(64, 7, 2)),        # 112x112x64
-    ("maxpool_2a_3x3", MAXPOOL_S2),      # 56x56x64
-    ("conv_2b_1x1", C(64, 1)),           # 56x56x64
-    ("conv_2c_3x3", C(192, 3)),          # 56x56x192
-    ("maxpool_3a_3x3", MAXPOOL_S2),      # 28x28x192
-)
 
 # Figure 5: #1x1, #3x3 reduce, #3x3, double #3x3 reduce, double #3x3,
 # pool ("avg"/"max"), pool projection (0 = pass through), stride.
@@ -74,14 +67,20 @@ INFO = ModelInfo(
     paper_top1_error=25.2,
     paper_top5_error=7.82,
 )
+VARIANTS = (INFO,)
 
 
 def body(x, style):
-    x = L.stem(x, STEM, style=style)
+    """GoogLeNet's stem, then Figure 5's modules; returns ``(x,
+    end_points)``."""
+    outputs = {}
+    x = L.stem(x, STEM, style=style, outputs=outputs)
     for stage, widths in FIGURE_5.items():
-        x = L.inception_block(x, bn_inception_module(*widths),
-                              name=f"inception_{stage}", style=style)
-    return x, {}
+        name = f"inception_{stage}"
+        x = L.inception_block(x, bn_inception_module(*widths), name=name,
+                              style=style)
+        outputs[name] = x
+    return x, pick_end_points(outputs, INFO)
 
 
 def BNInception(include_top=True, weights=None, input_tensor=None,

@@ -1,28 +1,30 @@
 """The keras.applications-style model builder shared by every generation.
 
-Each generation module supplies a :class:`ModelInfo` (metadata and paper
-figures, one registry entry) and a ``body`` function that builds its trunk
-from the shared layer factories; :func:`build_model` does the rest the same
-way for all seven: argument checks, input resolution, the classifier and
-auxiliary heads, naming, and weight loading.
+Each generation module supplies a :class:`ModelInfo` per variant (metadata
+and paper figures, one registry entry each) and a ``body`` function that
+builds its trunk from the shared layer factories and returns its endpoints;
+:func:`build_model` does the rest the same way for all seven: argument
+checks, input resolution, the classifier and auxiliary heads, naming, the
+endpoint record, and weight loading.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import numbers
-import os
 from typing import Callable, Optional
 
 import keras
 from keras import layers
 
 from keras_inception.models import layers as L
-from keras_inception.models.weights import load_weights
-from keras_inception.utils.checks import check_bool, check_number
+from keras_inception.models.arguments import validate_common
 from keras_inception.models.imagenet import MODE_DESCRIPTIONS
 from keras_inception.models.imagenet import preprocess_input as _preprocess
+from keras_inception.models.weights import load_weights
 
+# The strides of the feature endpoints, in the order every body returns them.
+STRIDES = (4, 8, 16, 32)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,15 +42,22 @@ class AuxSpec:
 class ModelInfo:
     """Registry entry: what a user needs to know about one network.
 
-    ``endpoints`` are the layer names of the feature maps at strides
-    4, 8, 16 and 32, in that order (TF-slim's ``end_points``, timm's
-    ``feature_info``). ``ref_params``/``ref_gmacs`` are the published
-    figures (``ref_source`` says whose; ``../shared/reference/models.md``),
-    ``None`` where unpublished; ``paper_top*_error`` are single-crop ImageNet
-    errors in percent. ``block_stages`` names the stages whose blocks repeat
-    (by their grid at the default 299 input) and ``block_counts`` their
-    default number of blocks, what a builder's ``block_counts`` argument
-    sets; both are empty for generations that take no such argument.
+    ``name`` is the entry's registry name; a variant of a generation (e.g.
+    ``"inception_resnet_v2_paper"``) names its ``generation`` and the
+    ``builder_kwargs`` that select it (``{"variant": "paper"}``); for the
+    generation's default network ``generation`` is ``name`` and
+    ``builder_kwargs`` empty. The builders name the input layer
+    ``input_name`` (``{name}_input``), which is how a saved model is
+    recognised. ``endpoints`` are the layer names of the feature maps at
+    strides 4, 8, 16 and 32 at the default depth, in that order (TF-slim's
+    ``end_points``, timm's ``feature_info``). ``ref_params``/``ref_gmacs``
+    are the published figures (``ref_source`` says whose;
+    ``../shared/reference/models.md``), ``None`` where unpublished;
+    ``paper_top*_error`` are single-crop ImageNet errors in percent.
+    ``block_stages`` names the stages whose blocks repeat (by their grid at
+    the default 299 input) and ``block_counts`` their default number of
+    blocks, what a builder's ``block_counts`` argument sets; both are empty
+    for generations that take no such argument.
     """
 
     name: str
@@ -69,6 +78,16 @@ class ModelInfo:
     notes: str = ""
     block_stages: tuple[str, ...] = ()
     block_counts: tuple[int, ...] = ()
+    generation: str = ""  # "": this entry is the generation's default
+    builder_kwargs: dict = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self):
+        if not self.generation:
+            object.__setattr__(self, "generation", self.name)
+
+    @property
+    def input_name(self):
+        return f"{self.name}_input"
 
     def as_dict(self):
         d = dataclasses.asdict(self)
@@ -76,20 +95,15 @@ class ModelInfo:
         return d
 
 
-_POOLING = (None, "avg", "max")
-# Larger integers overflow TensorFlow's int32 shapes.
-_MAX_DIM = 2**31 - 1
-
-
-def check_block_counts(value, info, defaults=None):
+def check_block_counts(value, info):
     """The per-stage block counts to build ``info``'s network with.
 
-    ``None`` gives ``defaults`` (``info.block_counts`` unless given: the
-    Inception-ResNet-v2 paper variant has its own); otherwise ``value`` must
-    be a tuple or list of positive integers (bools are not integers here),
-    one per stage of ``info.block_stages``. Raises TypeError/ValueError
-    naming ``block_counts``, the stages and what was received, and for a
-    generation without repeated stages refuses any value but ``None``.
+    ``None`` gives ``info.block_counts`` (each variant has its own);
+    otherwise ``value`` must be a tuple or list of positive integers (bools
+    are not integers here), one per stage of ``info.block_stages``. Raises
+    TypeError/ValueError naming ``block_counts``, the stages and what was
+    received, and for a generation without repeated stages refuses any
+    value but ``None``.
 
     Example:
         >>> from keras_inception.models import inception_v4
@@ -105,7 +119,7 @@ def check_block_counts(value, info, defaults=None):
         raise ValueError(f"`block_counts`: {info.builder} has no stages of "
                          f"repeated blocks to count; received {value!r}.")
     if value is None:
-        return tuple(info.block_counts if defaults is None else defaults)
+        return tuple(info.block_counts)
     what = (f"a tuple of positive integers, one count per stage "
             f"({', '.join(repr(s) for s in stages)})")
     if not isinstance(value, (tuple, list)):
@@ -124,162 +138,23 @@ def check_block_counts(value, info, defaults=None):
     return tuple(int(count) for count in value)
 
 
-def validate_common(info, *, include_top, weights, input_tensor, input_shape,
-                    pooling, classes, classifier_activation, name,
-                    width_multiplier, dropout_rate, aux_logits):
-    """Check every builder argument; raise ``ValueError``/``TypeError``
-    naming the argument and the allowed values. Returns the input shape
-    (height, width, channels) to build with."""
-    check_bool(include_top, "include_top")
-    check_bool(aux_logits, "aux_logits")
-    if aux_logits and not info.aux:
-        raise ValueError(f"`aux_logits=True`: {info.builder} has no "
-                         "auxiliary classifier.")
-    if aux_logits and not include_top:
-        raise ValueError("`aux_logits=True` needs `include_top=True`: the "
-                         "auxiliary heads are classifiers.")
-    if isinstance(classes, bool) or not isinstance(classes, numbers.Integral):
-        raise TypeError(f"`classes` must be a positive integer; received "
-                        f"{classes!r}.")
-    if not 0 < classes <= _MAX_DIM:
-        raise ValueError(f"`classes` must be a positive integer below "
-                         f"2**31; received classes={classes}.")
-    if not (pooling is None or isinstance(pooling, str)) or \
-            pooling not in _POOLING:
-        raise ValueError(f"`pooling` must be one of None, 'avg', 'max'; "
-                         f"received {pooling!r}.")
-    check_number(width_multiplier, "width_multiplier")
-    if width_multiplier <= 0:
-        raise ValueError(f"`width_multiplier` must be > 0; received "
-                         f"{width_multiplier}.")
-    check_number(dropout_rate, "dropout_rate")
-    if not 0 <= dropout_rate < 1:
-        raise ValueError(f"`dropout_rate` must be in [0, 1); received "
-                         f"{dropout_rate}.")
-    if name is not None and not isinstance(name, str):
-        raise TypeError(f"`name` must be a string or None; received {name!r}.")
-    if name is not None and (not name or "/" in name):
-        raise ValueError(f"`name` must be a non-empty string without '/'; "
-                         f"received {name!r}.")
-    if classifier_activation is not None:
-        if not (isinstance(classifier_activation, str)
-                or callable(classifier_activation)):
-            raise TypeError("`classifier_activation` must be None, a string "
-                            "or a callable; received "
-                            f"{classifier_activation!r}.")
-        try:
-            keras.activations.get(classifier_activation)
-        except (ValueError, TypeError):
-            raise ValueError("`classifier_activation` must name a Keras "
-                             "activation (e.g. 'softmax', 'sigmoid') or be "
-                             f"None; received {classifier_activation!r}."
-                             ) from None
-    if weights == "imagenet":
-        raise ValueError(
-            f"`weights='imagenet'`: pretrained ImageNet weights for "
-            f"{info.builder} are not packaged yet. Use `weights=None` or the "
-            "path to a weights file (e.g. one saved from "
-            "keras.applications).")
-    if weights is not None:
-        if not isinstance(weights, (str, os.PathLike)):
-            raise TypeError("`weights` must be None or the path to a weights "
-                            f"file; received {weights!r}.")
-        if not os.path.isfile(weights):
-            raise ValueError("`weights` must be None or the path to an "
-                             f"existing weights file; received {weights!r}.")
-    if keras.config.image_data_format() != "channels_last":
-        raise ValueError("keras_inception builds channels-last models only; "
-                         "set keras.config.set_image_data_format("
-                         "'channels_last').")
-    shape = resolve_input_shape(info, input_shape=input_shape,
-                                input_tensor=input_tensor,
-                                include_top=include_top)
-    flattening = [a.key for a in info.aux if not a.head.get("conv5x5_filters")]
-    if aux_logits and flattening and None in shape[:2]:
-        raise ValueError(
-            f"`aux_logits=True`: {info.builder}'s auxiliary heads flatten "
-            "a feature map into a dense layer (the paper's design), so "
-            "`input_shape` needs a fixed height and width; received "
-            f"{shape}.")
-    return shape
-
-
-def _check_dim(value, arg, info, index):
-    label = ("height", "width", "channels")[index]
-    if value is None:
-        if index == 2:
-            raise ValueError(f"`{arg}` must give the number of channels; "
-                             f"received {label}=None.")
-        return
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"`{arg}` {label} must be an integer or None; "
-                        f"received {value!r}.")
-    if value > _MAX_DIM:
-        raise ValueError(f"`{arg}` {label} must be below 2**31; received "
-                         f"{value}.")
-    if index == 2 and value < 1:
-        raise ValueError(f"`{arg}` channels must be >= 1; received {value}.")
-    if index < 2 and value < info.min_size:
-        raise ValueError(
-            f"`{arg}`: {info.builder} needs inputs of at least "
-            f"{info.min_size}x{info.min_size} pixels (the minimum input "
-            f"size); received {label}={value}.")
-
-
-def resolve_input_shape(info, *, input_shape, input_tensor, include_top):
-    """The (height, width, channels) to build with, as keras.applications'
-    ``obtain_input_shape`` decides it (channels last): the given shape, else
-    the tensor's, else the default size with a top, else any size."""
-    tensor_shape = None
-    if input_tensor is not None:
-        if not keras.backend.is_keras_tensor(input_tensor):
-            raise TypeError("`input_tensor` must be a symbolic Keras tensor "
-                            "(e.g. the output of keras.Input); received "
-                            f"{type(input_tensor).__name__}.")
-        if len(input_tensor.shape) != 4:
-            raise ValueError("`input_tensor` must have rank 4 (batch, height, "
-                             f"width, channels); received shape "
-                             f"{tuple(input_tensor.shape)}.")
-        tensor_shape = tuple(input_tensor.shape[1:])
-        for i, v in enumerate(tensor_shape):
-            _check_dim(v, "input_tensor", info, i)
-    if input_shape is not None:
-        if not isinstance(input_shape, (tuple, list)):
-            raise TypeError("`input_shape` must be a tuple (height, width, "
-                            f"channels); received {input_shape!r}.")
-        input_shape = tuple(input_shape)
-        if len(input_shape) != 3:
-            raise ValueError("`input_shape` must have 3 entries (height, "
-                             "width, channels) in channels-last layout; "
-                             f"received {input_shape}.")
-        for i, v in enumerate(input_shape):
-            _check_dim(v, "input_shape", info, i)
-        if tensor_shape is not None and any(
-                a is not None and b is not None and a != b
-                for a, b in zip(tensor_shape, input_shape)):
-            raise ValueError(f"`input_tensor` has shape {tensor_shape} but "
-                             f"`input_shape` is {input_shape}.")
-        return tuple(int(v) if v is not None else None for v in input_shape)
-    if tensor_shape is not None:
-        return tensor_shape
-    if include_top:
-        return (info.default_size, info.default_size, 3)
-    return (None, None, 3)
-
-
 def build_model(info: ModelInfo, body: Callable, *, include_top=True,
                 weights=None, input_tensor=None, input_shape=None,
                 pooling=None, classes=1000, classifier_activation="softmax",
                 name=None, width_multiplier=1.0, dropout_rate=None,
                 aux_logits=False, style: Optional[dict] = None,
-                min_depth=16, architecture=None, **body_kwargs):
+                min_depth=16, **body_kwargs):
     """Build ``info``'s network with the keras.applications signature.
 
     ``body(x, style, **body_kwargs)`` builds the trunk and returns
-    ``(output, taps)``, ``taps`` mapping block names to tensors for the
-    auxiliary heads. The rest is common to all generations. The input layer
-    is named ``{architecture}_input`` (default: the registry name), which is
-    how :func:`keras_inception.feature_extractor` recognises a saved model.
+    ``(output, end_points)``: ``end_points`` maps layer names to tensors,
+    first the feature maps at strides 4, 8, 16 and 32 in that order, then
+    any other block an auxiliary head taps. The rest is common to all
+    generations. The model is named ``name``, by default the registry name
+    ``info.name`` (never numbered: two networks in one model need names of
+    their own); the input layer is ``info.input_name``. The model records
+    its feature endpoints as ``model.end_points``, ``{stride: layer name}``
+    in stride order, which :func:`keras_inception.feature_extractor` reads.
     """
     if dropout_rate is None:
         dropout_rate = info.default_dropout
@@ -290,18 +165,12 @@ def build_model(info: ModelInfo, body: Callable, *, include_top=True,
         name=name, width_multiplier=width_multiplier,
         dropout_rate=dropout_rate, aux_logits=aux_logits)
     classes = int(classes)
-    # The default name is made unique the way Keras names layers, so two
-    # instances can sit side by side in one model (keras-team/keras#7412);
-    # architecture and layer names never depend on it.
-    if name is None:
-        uid = keras.backend.get_uid(info.name)
-        name = info.name if uid == 1 else f"{info.name}_{uid - 1}"
+    name = info.name if name is None else name
 
     net_style = L.Style(width_multiplier=float(width_multiplier),
                         min_depth=min_depth, **(style or {}))
-    inputs = layers.Input(shape=shape,
-                          name=f"{architecture or info.name}_input")
-    x, taps = body(inputs, net_style, **body_kwargs)
+    inputs = layers.Input(shape=shape, name=info.input_name)
+    x, end_points = body(inputs, net_style, **body_kwargs)
     outputs = L.classifier_head(x, include_top=include_top, pooling=pooling,
                                 classes=classes,
                                 activation=classifier_activation,
@@ -312,19 +181,30 @@ def build_model(info: ModelInfo, body: Callable, *, include_top=True,
             aux_style = net_style if aux.batch_norm is None else \
                 dataclasses.replace(net_style, batch_norm=aux.batch_norm)
             outputs[aux.key] = L.aux_head(
-                taps[aux.tap], name=aux.key, style=aux_style,
+                end_points[aux.tap], name=aux.key, style=aux_style,
                 classes=classes, activation=classifier_activation,
                 **aux.head)
     model = keras.Model(inputs, outputs, name=name)
+    model.end_points = dict(zip(STRIDES, end_points))
     if weights is not None:
         load_weights(model, weights)
     if input_tensor is not None:
-        # Wrap, so that the network's layers stay inside one uniquely named
-        # layer of the caller's graph.
+        # Wrap, so that the network's layers stay inside one layer of the
+        # caller's graph; the endpoints name layers of that inner network.
+        inner = model
         model = keras.Model(keras.utils.get_source_inputs(input_tensor),
-                            model(input_tensor), name=name)
+                            inner(input_tensor), name=name)
+        model.end_points = dict(inner.end_points)
     return model
 
+
+def pick_end_points(outputs, info, endpoints=None):
+    """What a body returns as ``end_points``: from ``outputs`` (every
+    block's output by layer name), the maps at strides 4, 8, 16 and 32
+    (``endpoints``; default ``info.endpoints``), then the blocks that
+    ``info``'s auxiliary heads tap."""
+    names = (*(endpoints or info.endpoints), *(a.tap for a in info.aux))
+    return {name: outputs[name] for name in names}
 
 
 def preprocessor(info):
@@ -363,5 +243,8 @@ def strip_aux(model):
     if "predictions" not in model.output:
         raise ValueError("`model` returns a dict without a 'predictions' "
                          f"entry (keys: {sorted(model.output)}).")
-    return keras.Model(model.inputs, model.output["predictions"],
-                       name=model.name)
+    stripped = keras.Model(model.inputs, model.output["predictions"],
+                           name=model.name)
+    if hasattr(model, "end_points"):
+        stripped.end_points = dict(model.end_points)
+    return stripped

@@ -12,34 +12,32 @@ follow the five Inception-ResNet-C blocks with a sixth, unscaled and without
 ReLU, as the released Inception-ResNet-v2 ends.
 """
 
-from keras_inception.models import inception_v4
 from keras_inception.models import layers as L
+from keras_inception.models.blocks import INCEPTION_V4_PAPER, reduction_a
 from keras_inception.models.builder import (ModelInfo, build_model,
-                                     check_block_counts, preprocessor)
+                                            check_block_counts, preprocessor)
 from keras_inception.models.imagenet import decode_predictions  # noqa: F401
-from keras_inception.models.inception_resnet_v2 import residual_stages
 
 C, MAX_S2 = L.Conv, L.MAX_S2
 
-# Figure 14.
-STEM = (
-    ("conv_1a_3x3", C(32, 3, 2, "valid")),     # 149x149x32
-    ("conv_2a_3x3", C(32, 3, 1, "valid")),     # 147x147x32
-    ("conv_2b_3x3", C(64, 3)),                 # 147x147x64
-    ("maxpool_3a_3x3", MAX_S2),                # 73x73x64
-    ("conv_3b_1x1", C(80, 1)),                 # 73x73x80
-    ("conv_4a_3x3", C(192, 3, 1, "valid")),    # 71x71x192
-    ("conv_4b_3x3", C(256, 3, 2, "valid")),    # 35x35x256
-)
-
-SPEC = dict(
+SPEC = L.ResidualSpec(
+    stem=(                                                   # Figure 14
+        ("conv_1a_3x3", C(32, 3, 2, "valid")),               # 149x149x32
+        ("conv_2a_3x3", C(32, 3, 1, "valid")),               # 147x147x32
+        ("conv_2b_3x3", C(64, 3)),                           # 147x147x64
+        ("maxpool_3a_3x3", MAX_S2),                          # 73x73x64
+        ("conv_3b_1x1", C(80, 1)),                           # 73x73x80
+        ("conv_4a_3x3", C(192, 3, 1, "valid")),              # 71x71x192
+        ("conv_4b_3x3", C(256, 3, 2, "valid")),              # 35x35x256
+    ),
+    stem_endpoint="conv_4a_3x3",
     repeats=(5, 10, 5),
     scales=(0.17, 0.10, 0.20),
     block35=((C(32, 1),),                                    # Figure 10
              (C(32, 1), C(32, 3)),
              (C(32, 1), C(32, 3), C(32, 3))),
     # Reduction-A, Table 1's k, l, m, n for Inception-ResNet-v1: 17x17x896.
-    reduction_a=inception_v4.reduction_a(k=192, l=192, m=256, n=384),
+    reduction_a=reduction_a(k=192, l=192, m=256, n=384),
     block17=((C(128, 1),),                                   # Figure 11
              (C(128, 1), C(128, (1, 7)), C(128, (7, 1)))),
     reduction_b=((MAX_S2,),                                  # Figure 12
@@ -54,11 +52,11 @@ INFO = ModelInfo(
     name="inception_resnet_v1",
     builder="InceptionResNetV1",
     title="Inception-ResNet-v1",
-    paper=inception_v4.PAPER,
+    paper=INCEPTION_V4_PAPER,
     default_size=299,
     min_size=75,
     preprocessing="tf",
-    endpoints=("conv_4a_3x3", "block35_5", "block17_10", "block8_6"),
+    endpoints=SPEC.endpoints(),
     default_dropout=0.2,  # Figure 15: dropout (keep 0.8)
     ref_params=24_357_096,
     ref_gmacs=6.31,
@@ -66,13 +64,14 @@ INFO = ModelInfo(
     paper_top1_error=21.3,
     paper_top5_error=5.5,
     block_stages=("35x35", "17x17", "8x8"),
-    block_counts=SPEC["repeats"],
+    block_counts=SPEC.repeats,
 )
+VARIANTS = (INFO,)
 
 
 def body(x, style, counts=None):
-    x = L.stem(x, STEM, style=style)
-    return residual_stages(x, SPEC, style, counts), {}
+    """Figure 15 with the v1 pieces; returns ``(x, end_points)``."""
+    return L.residual_network(x, SPEC, style, counts)
 
 
 def InceptionResNetV1(include_top=True, weights=None, input_tensor=None,

@@ -14,22 +14,16 @@ and torchvision ship a 3x3 there, a known slip of the original port),
 paper's loss.
 """
 
+import dataclasses
+
 from keras_inception.models import layers as L
+from keras_inception.models.blocks import GOOGLENET_STEM as STEM
 from keras_inception.models.builder import (AuxSpec, ModelInfo, build_model,
-                                     preprocessor)
+                                            pick_end_points, preprocessor)
+from keras_inception.models.custom_layers import LocalResponseNormalization
 from keras_inception.models.imagenet import decode_predictions  # noqa: F401
 
 C = L.Conv
-MAXPOOL_S2 = L.Pool("max", 3, 2, "same")
-
-# Table 1, stem rows (conv1 ... max pool to 28x28x192).
-STEM = (
-    ("conv_1a_7x7", C(64, 7, 2)),          # 112x112x64
-    ("maxpool_2a_3x3", MAXPOOL_S2),        # 56x56x64
-    ("conv_2b_1x1", C(64, 1)),             # 56x56x64 (#3x3 reduce)
-    ("conv_2c_3x3", C(192, 3)),            # 56x56x192
-    ("maxpool_3a_3x3", MAXPOOL_S2),        # 28x28x192
-)
 
 # Table 1: #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj.
 TABLE_1 = {
@@ -82,26 +76,43 @@ INFO = ModelInfo(
     notes="batch_norm=True (default, TF-slim/torchvision) or False (paper).",
 )
 
+# The network as published: no BN, two LRNs (batch_norm=False).
+PAPER_INFO = dataclasses.replace(
+    INFO,
+    name="inception_v1_paper",
+    title="GoogLeNet (Inception-v1), as published (LRN, no BN)",
+    ref_params=6_800_000,
+    ref_gmacs=1.5,
+    ref_source=("Going Deeper, Table 1 (~6.8M parameters, 1.5 B "
+                "mult-adds; its ops column sums to 1.586 B)"),
+    notes="InceptionV1(batch_norm=False).",
+    generation=INFO.name,
+    builder_kwargs={"batch_norm": False},
+)
+VARIANTS = (INFO, PAPER_INFO)
+
 
 def _lrn(x, name, style):
-    return L.LocalResponseNormalization(name=name)(x)
+    return LocalResponseNormalization(name=name)(x)
 
 
 def body(x, style):
+    """Table 1 (with Figure 3's LRNs when ``style`` has no batch norm);
+    returns ``(x, end_points)``: the strides' maps and the aux taps."""
     stem = STEM
     if not style.batch_norm:  # Table 1 / Figure 3: LRN after pool1, conv2
         stem = (STEM[:2] + (("lrn_2a", _lrn),) + STEM[2:4]
                 + (("lrn_2c", _lrn),) + STEM[4:])
-    x = L.stem(x, stem, style=style)
-    taps = {}
+    outputs = {}
+    x = L.stem(x, stem, style=style, outputs=outputs)
     for stage, widths in TABLE_1.items():
         if stage in POOL_BEFORE:
-            x = L.pool(x, MAXPOOL_S2, name=POOL_BEFORE[stage])
+            x = L.pool(x, L.MAX_S2_SAME, name=POOL_BEFORE[stage])
         name = f"inception_{stage}"
         x = L.inception_block(x, inception_module(*widths), name=name,
                               style=style)
-        taps[name] = x
-    return x, taps
+        outputs[name] = x
+    return x, pick_end_points(outputs, INFO)
 
 
 def InceptionV1(include_top=True, weights=None, input_tensor=None,
@@ -125,7 +136,8 @@ def InceptionV1(include_top=True, weights=None, input_tensor=None,
     if not isinstance(batch_norm, bool):
         raise TypeError("`batch_norm` must be True or False; received "
                         f"{batch_norm!r}.")
-    return build_model(INFO, body, include_top=include_top, weights=weights,
+    return build_model(INFO if batch_norm else PAPER_INFO, body,
+                       include_top=include_top, weights=weights,
                        input_tensor=input_tensor, input_shape=input_shape,
                        pooling=pooling, classes=classes,
                        classifier_activation=classifier_activation, name=name,

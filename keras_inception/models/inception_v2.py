@@ -27,9 +27,10 @@ Inception-v3 also changed the layout. In this package:
 """
 
 from keras_inception.models import layers as L
-from keras_inception.models import inception_v3
+from keras_inception.models.blocks import (BLOCK_8, RETHINKING_AUX_HEAD,
+                                           RETHINKING_PAPER, block_17)
 from keras_inception.models.builder import (AuxSpec, ModelInfo, build_model,
-                                     preprocessor)
+                                            pick_end_points, preprocessor)
 from keras_inception.models.imagenet import decode_predictions  # noqa: F401
 
 C, AVG, MAX_S2 = L.Conv, L.AVG, L.MAX_S2
@@ -68,24 +69,24 @@ _FIGURE_6_WIDTHS = (128, 128, 128, 128, 128)
 BLOCKS = (
     ("mixed_5b", FIGURE_5), ("mixed_5c", FIGURE_5), ("mixed_5d", FIGURE_5),
     ("mixed_6a", figure_10(64, 96, 192, 384)),          # 17x17x768
-    *((f"mixed_6{chr(ord('b') + i)}", inception_v3.block_17(n))
+    *((f"mixed_6{chr(ord('b') + i)}", block_17(n))
       for i, n in enumerate(_FIGURE_6_WIDTHS)),           # 17x17x768
     ("mixed_7a", figure_10(192, 192, 192, 320)),        # 8x8x1280
-    ("mixed_7b", inception_v3.BLOCK_8),                # 8x8x2048
-    ("mixed_7c", inception_v3.BLOCK_8),                # 8x8x2048
+    ("mixed_7b", BLOCK_8),                             # 8x8x2048
+    ("mixed_7c", BLOCK_8),                             # 8x8x2048
 )
 
 INFO = ModelInfo(
     name="inception_v2",
     builder="InceptionV2",
     title="Inception-v2 (Rethinking, Table 1)",
-    paper=inception_v3.PAPER + ", Table 1",
+    paper=RETHINKING_PAPER + ", Table 1",
     default_size=299,
     min_size=75,
     preprocessing="tf",
     endpoints=("conv_3b_3x3", "mixed_5d", "mixed_6f", "mixed_7c"),
     default_dropout=0.2,  # as Inception-v3 (TF-slim keep_prob 0.8)
-    aux=(AuxSpec("aux", "mixed_6f", inception_v3.AUX_HEAD,
+    aux=(AuxSpec("aux", "mixed_6f", RETHINKING_AUX_HEAD,
                  batch_norm=False),),
     ref_params=None,
     ref_gmacs=4.8,
@@ -93,15 +94,17 @@ INFO = ModelInfo(
     paper_top1_error=23.4,
     paper_top5_error=None,
 )
+VARIANTS = (INFO,)
 
 
 def body(x, style):
-    x = L.stem(x, STEM, style=style)
-    taps = {}
+    """Table 1's stem and modules; returns ``(x, end_points)``."""
+    outputs = {}
+    x = L.stem(x, STEM, style=style, outputs=outputs)
     for name, branches in BLOCKS:
         x = L.inception_block(x, branches, name=name, style=style)
-        taps[name] = x
-    return x, taps
+        outputs[name] = x
+    return x, pick_end_points(outputs, INFO)
 
 
 def InceptionV2(include_top=True, weights=None, input_tensor=None,

@@ -19,24 +19,15 @@ last 17x17 block, ``mixed7``. See ``inception_v2`` for the Table 1 network.
 """
 
 from keras_inception.models import layers as L
+from keras_inception.models.blocks import (BLOCK_8, INCEPTION_V3_STEM,
+                                           RETHINKING_AUX_HEAD,
+                                           RETHINKING_PAPER, block_17)
 from keras_inception.models.builder import (AuxSpec, ModelInfo, build_model,
-                                     check_block_counts, preprocessor)
+                                            check_block_counts,
+                                            pick_end_points, preprocessor)
 from keras_inception.models.imagenet import decode_predictions  # noqa: F401
 
 C, AVG, MAX_S2 = L.Conv, L.AVG, L.MAX_S2
-
-PAPER = ("Szegedy et al., Rethinking the Inception Architecture for Computer "
-         "Vision, CVPR 2016 (arXiv:1512.00567)")
-
-STEM = (
-    ("conv_1a_3x3", C(32, 3, 2, "valid")),
-    ("conv_2a_3x3", C(32, 3, 1, "valid")),
-    ("conv_2b_3x3", C(64, 3)),
-    ("maxpool_3a_3x3", MAX_S2),
-    ("conv_3b_1x1", C(80, 1, 1, "valid")),
-    ("conv_4a_3x3", C(192, 3, 1, "valid")),
-    ("maxpool_5a_3x3", MAX_S2),
-)
 
 
 def block_35(pool_proj):
@@ -46,21 +37,6 @@ def block_35(pool_proj):
             (C(64, 1), C(96, 3), C(96, 3)),
             (AVG, C(pool_proj, 1)))
 
-
-def block_17(n):
-    """Figure 6 with n=7: 1x7/7x1 factorisations, ``n`` inner filters."""
-    return ((C(192, 1),),
-            (C(n, 1), C(n, (1, 7)), C(192, (7, 1))),
-            (C(n, 1), C(n, (7, 1)), C(n, (1, 7)), C(n, (7, 1)),
-             C(192, (1, 7))),
-            (AVG, C(192, 1)))
-
-
-# Figure 7: the expanded filter bank of the 8x8 grid.
-BLOCK_8 = ((C(320, 1),),
-            (C(384, 1), L.split(C(384, (1, 3)), C(384, (3, 1)))),
-            (C(448, 1), C(384, 3), L.split(C(384, (1, 3)), C(384, (3, 1)))),
-            (AVG, C(192, 1)))
 
 # The grid reductions as released (Figure 10): 35x35 -> 17x17, 17x17 -> 8x8.
 REDUCTION_17 = ((C(384, 3, 2, "valid"),),                   # 17x17x768
@@ -107,20 +83,17 @@ def blocks(counts=BLOCK_COUNTS):
 
 BLOCKS = blocks()
 
-# Section 4 / torchvision's InceptionAux: pool 5x5/3, 1x1x128, 5x5x768.
-AUX_HEAD = dict(conv_filters=128, conv5x5_filters=768)
-
 INFO = ModelInfo(
     name="inception_v3",
     builder="InceptionV3",
     title="Inception-v3",
-    paper=PAPER,
+    paper=RETHINKING_PAPER,
     default_size=299,
     min_size=75,
     preprocessing="tf",
     endpoints=("conv_4a_3x3", "mixed2", "mixed7", "mixed10"),
     default_dropout=0.2,  # TF-slim's keep_prob 0.8; the paper gives none
-    aux=(AuxSpec("aux", "mixed7", AUX_HEAD),),
+    aux=(AuxSpec("aux", "mixed7", RETHINKING_AUX_HEAD),),
     ref_params=23_851_784,
     ref_gmacs=5.71,
     ref_source="keras.applications; torchvision",
@@ -130,17 +103,19 @@ INFO = ModelInfo(
     block_stages=("17x17",),
     block_counts=BLOCK_COUNTS,
 )
+VARIANTS = (INFO,)
 
 
 def body(x, style, counts=BLOCK_COUNTS):
-    """The trunk: Table 1 stem, then ``blocks(counts)``; returns (output,
-    taps)."""
-    x = L.stem(x, STEM, style=style)
-    taps = {}
+    """The trunk: Table 1 stem, then ``blocks(counts)``; returns ``(x,
+    end_points)``. The endpoint names do not depend on ``counts``: the
+    last 17x17 module is always ``mixed7``."""
+    outputs = {}
+    x = L.stem(x, INCEPTION_V3_STEM, style=style, outputs=outputs)
     for name, branches in blocks(counts):
         x = L.inception_block(x, branches, name=name, style=style)
-        taps[name] = x
-    return x, taps
+        outputs[name] = x
+    return x, pick_end_points(outputs, INFO)
 
 
 def InceptionV3(include_top=True, weights=None, input_tensor=None,

@@ -9,39 +9,20 @@ the released network.
 """
 
 from keras_inception.models import layers as L
+from keras_inception.models.blocks import (INCEPTION_V4_PAPER,
+                                           INCEPTION_V4_STEM, reduction_a)
 from keras_inception.models.builder import (ModelInfo, build_model,
-                                     check_block_counts, preprocessor)
+                                            check_block_counts,
+                                            pick_end_points, preprocessor)
 from keras_inception.models.imagenet import decode_predictions  # noqa: F401
 
 C, AVG, MAX_S2 = L.Conv, L.AVG, L.MAX_S2
-
-PAPER = ("Szegedy et al., Inception-v4, Inception-ResNet and the Impact of "
-         "Residual Connections on Learning, AAAI 2017 (arXiv:1602.07261)")
-
-# Figure 3: the stem shared by Inception-v4 and Inception-ResNet-v2.
-STEM = (
-    ("conv_1a_3x3", C(32, 3, 2, "valid")),                   # 149x149x32
-    ("conv_2a_3x3", C(32, 3, 1, "valid")),                   # 147x147x32
-    ("conv_2b_3x3", C(64, 3)),                               # 147x147x64
-    ("mixed_3a", ((L.MAX_S2,), (C(96, 3, 2, "valid"),))),    # 73x73x160
-    ("mixed_4a", ((C(64, 1), C(96, 3, 1, "valid")),          # 71x71x192
-                  (C(64, 1), C(64, (1, 7)), C(64, (7, 1)),
-                   C(96, 3, 1, "valid")))),
-    ("mixed_5a", ((C(192, 3, 2, "valid"),), (L.MAX_S2,))),   # 35x35x384
-)
 
 # Figure 4: Inception-A, 35x35x384.
 INCEPTION_A = ((C(96, 1),),
                (C(64, 1), C(96, 3)),
                (C(64, 1), C(96, 3), C(96, 3)),
                (AVG, C(96, 1)))
-
-
-def reduction_a(k, l, m, n):  # noqa: E741 - the paper's Table 1 names
-    """Figure 7: 35x35 -> 17x17, with the filter counts of Table 1."""
-    return ((C(n, 3, 2, "valid"),),
-            (C(k, 1), C(l, 3), C(m, 3, 2, "valid")),
-            (MAX_S2,))
 
 
 # Figure 5: Inception-B, 17x17x1024.
@@ -83,15 +64,24 @@ def blocks(counts=BLOCK_COUNTS):
 
 BLOCKS = blocks()
 
+
+def endpoints(counts=BLOCK_COUNTS):
+    """The maps at strides 4, 8, 16 and 32: the stem's ``mixed_4a`` and
+    the last Inception-A, -B and -C blocks of ``counts``."""
+    n_a, n_b, n_c = counts
+    return ("mixed_4a", f"inception_a_{n_a}", f"inception_b_{n_b}",
+            f"inception_c_{n_c}")
+
+
 INFO = ModelInfo(
     name="inception_v4",
     builder="InceptionV4",
     title="Inception-v4",
-    paper=PAPER,
+    paper=INCEPTION_V4_PAPER,
     default_size=299,
     min_size=75,
     preprocessing="tf",
-    endpoints=("mixed_4a", "inception_a_4", "inception_b_7", "inception_c_3"),
+    endpoints=endpoints(),
     default_dropout=0.2,  # Figure 9: dropout (keep 0.8)
     ref_params=42_679_816,
     ref_gmacs=12.25,
@@ -101,15 +91,18 @@ INFO = ModelInfo(
     block_stages=("35x35", "17x17", "8x8"),
     block_counts=BLOCK_COUNTS,
 )
+VARIANTS = (INFO,)
 
 
 def body(x, style, counts=BLOCK_COUNTS):
     """Figure 9: stem, 4 x A, Reduction-A, 7 x B, Reduction-B, 3 x C (or
-    ``counts`` of A, B and C)."""
-    x = L.stem(x, STEM, style=style)
+    ``counts`` of A, B and C); returns ``(x, end_points)``."""
+    outputs = {}
+    x = L.stem(x, INCEPTION_V4_STEM, style=style, outputs=outputs)
     for name, branches in blocks(counts):
         x = L.inception_block(x, branches, name=name, style=style)
-    return x, {}
+        outputs[name] = x
+    return x, pick_end_points(outputs, INFO, endpoints(counts))
 
 
 def InceptionV4(include_top=True, weights=None, input_tensor=None,

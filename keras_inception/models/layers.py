@@ -12,25 +12,37 @@ calls the factories below to turn that data into Keras layers:
   reductions (Rethinking, Figure 10; Inception-v4, Figures 7 and 8).
 - :func:`residual_block`: the Inception-ResNet unit with residual scaling
   (Inception-v4 paper, Section 3.3 and Figure 20).
+- :func:`residual_network`: stem and Inception-ResNet stages from one
+  :class:`ResidualSpec`, shared by Inception-ResNet-v1 and -v2.
 - :func:`aux_head` and :func:`classifier_head`: the auxiliary classifiers
   and the final pooling/dropout/linear head.
 
-Only ``keras.layers`` and ``keras.ops`` are used, so every model built here
-runs on any Keras 3 backend. Layout is channels-last.
+The registered layers they use live in
+:mod:`keras_inception.models.custom_layers`. Only ``keras.layers`` and
+``keras.ops`` are used, so every model built here runs on any Keras 3
+backend. Layout is channels-last.
+
+Example:
+    >>> import keras
+    >>> x = keras.Input((35, 35, 64))
+    >>> y = inception_block(x, ((Conv(32, 1),), (AVG, Conv(16, 1))),
+    ...                     name="mixed", style=Style())
+    >>> y.shape
+    (None, 35, 35, 48)
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Union
+from typing import Optional, Union
 
 import keras
-from keras import layers, ops
+from keras import layers
 
-from keras_inception.models.imagenet import MODES, preprocess_tensor
-
-PACKAGE = "keras_inception"
+# The registered layers, importable from here as before their own module.
+from keras_inception.models.custom_layers import (  # noqa: F401
+    LocalResponseNormalization, Preprocessing, ScaledResidual)
 
 
 # --------------------------------------------------------------------------
@@ -88,11 +100,40 @@ Branch = tuple[Step, ...]
 AVG = Pool("avg")
 MAX = Pool("max")
 MAX_S2 = Pool("max", 3, 2, "valid")
+MAX_S2_SAME = Pool("max", 3, 2, "same")  # GoogLeNet and BN-Inception
 
 
 def split(*convs: Conv) -> Split:
     """One :class:`Split` whose sub-branches are single convolutions."""
     return Split(tuple((c,) for c in convs))
+
+
+@dataclasses.dataclass(frozen=True)
+class ResidualSpec:
+    """An Inception-ResNet network (Inception-v4 paper, Figure 15): a stem,
+    ``repeats`` scaled blocks per stage (35x35, 17x17, 8x8) with residual
+    ``scales``, the two grid reductions, and an optional final 1x1
+    convolution to ``final_conv`` channels (the released v2's ``conv_7b``).
+    ``stem_endpoint`` is the stem step whose output is the stride-4 map."""
+
+    stem: tuple
+    stem_endpoint: str
+    repeats: tuple[int, int, int]
+    scales: tuple[float, float, float]
+    block35: tuple
+    reduction_a: tuple
+    block17: tuple
+    reduction_b: tuple
+    block8: tuple
+    final_conv: Optional[int] = None
+
+    def endpoints(self, counts=None):
+        """Layer names of the maps at strides 4, 8, 16 and 32 with
+        ``counts`` scaled blocks per stage (default ``repeats``): the last
+        block of each stage, whatever its depth."""
+        n_a, n_b, n_c = counts or self.repeats
+        last = "conv_7b" if self.final_conv else f"block8_{n_c + 1}"
+        return (self.stem_endpoint, f"block35_{n_a}", f"block17_{n_b}", last)
 
 
 # --------------------------------------------------------------------------
@@ -130,90 +171,6 @@ class Style:
             return filters
         scaled = int(math.floor(filters * self.width_multiplier + 0.5))
         return max(scaled, min(filters, self.min_depth))
-
-
-# --------------------------------------------------------------------------
-# Custom layers (registered, so models save and load in safe mode).
-# --------------------------------------------------------------------------
-@keras.saving.register_keras_serializable(package=PACKAGE)
-class ScaledResidual(layers.Layer):
-    """``shortcut + scale * residual``: the residual scaling of the
-    Inception-v4 paper (Section 3.3, Figure 20), which keeps very wide
-    Inception-ResNet networks from dying early in training."""
-
-    def __init__(self, scale: float, **kwargs):
-        super().__init__(**kwargs)
-        self.scale = float(scale)
-
-    def call(self, inputs):
-        shortcut, residual = inputs
-        return shortcut + ops.cast(self.scale, residual.dtype) * residual
-
-    def compute_output_shape(self, input_shape):
-        return input_shape[0]
-
-    def get_config(self):
-        return {**super().get_config(), "scale": self.scale}
-
-
-@keras.saving.register_keras_serializable(package=PACKAGE)
-class LocalResponseNormalization(layers.Layer):
-    """Cross-channel local response normalisation (AlexNet, Section 3.3),
-    used by GoogLeNet as published:
-    ``x / (bias + alpha * sum_{|j-c|<=radius} x_j**2) ** beta``.
-
-    The defaults are those of TensorFlow's ``local_response_normalization``
-    as TF-slim's GoogLeNet uses it (radius 2, i.e. 5 channels).
-    """
-
-    def __init__(self, depth_radius=2, bias=1.0, alpha=1e-4, beta=0.75,
-                 **kwargs):
-        super().__init__(**kwargs)
-        self.depth_radius = int(depth_radius)
-        self.bias = float(bias)
-        self.alpha = float(alpha)
-        self.beta = float(beta)
-
-    def call(self, inputs):
-        r = self.depth_radius
-        channels = inputs.shape[-1]
-        squared = ops.square(inputs)
-        padded = ops.pad(squared, [[0, 0], [0, 0], [0, 0], [r, r]])
-        window = sum(padded[..., i:i + channels] for i in range(2 * r + 1))
-        return inputs / ops.power(self.bias + self.alpha * window, self.beta)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self):
-        return {**super().get_config(), "depth_radius": self.depth_radius,
-                "bias": self.bias, "alpha": self.alpha, "beta": self.beta}
-
-
-@keras.saving.register_keras_serializable(package=PACKAGE)
-class Preprocessing(layers.Layer):
-    """A network's input preprocessing as a layer, for models that take
-    0-255 RGB pixels (the exports of :mod:`keras_inception.export`).
-
-    The arithmetic is :func:`keras_inception.imagenet.preprocess_input`'s
-    (``mode`` ``"tf"``, ``"torch"`` or ``"caffe"``); float32 out.
-    """
-
-    def __init__(self, mode="tf", **kwargs):
-        if mode not in MODES:
-            raise ValueError(f"`mode` must be one of {MODES}; received "
-                             f"{mode!r}.")
-        super().__init__(**kwargs)
-        self.mode = mode
-
-    def call(self, inputs):
-        return preprocess_tensor(ops.cast(inputs, "float32"), self.mode)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self):
-        return {**super().get_config(), "mode": self.mode}
 
 
 # --------------------------------------------------------------------------
@@ -312,9 +269,12 @@ def residual_block(x, branches, *, scale, name, style, activation="relu"):
     return x
 
 
-def stem(x, steps, *, style):
+def stem(x, steps, *, style, outputs=None):
     """Apply a stem given as ``(name, Conv | Pool | branches)`` pairs; a tuple
-    of branches is an :func:`inception_block` (the v4 stem's mixed blocks)."""
+    of branches is an :func:`inception_block` (the v4 stem's mixed blocks).
+    With a dict ``outputs``, each step's output is recorded under its name
+    (TF-slim's ``end_points``)."""
+    outputs = {} if outputs is None else outputs
     for name, step in steps:
         if isinstance(step, Conv):
             x = conv_bn(x, step.filters, step.kernel, strides=step.strides,
@@ -325,7 +285,49 @@ def stem(x, steps, *, style):
             x = step(x, name=name, style=style)
         else:
             x = inception_block(x, step, name=name, style=style)
+        outputs[name] = x
     return x
+
+
+def residual_stages(x, spec, style, counts, outputs):
+    """Inception-ResNet-A/B/C stages with their reductions (Figures 15, 7,
+    18; Inception-ResNet-v1 and -v2). ``counts``: the scaled blocks per stage
+    (``None``: ``spec.repeats``); each block's output is recorded in the
+    dict ``outputs``."""
+    n_a, n_b, n_c = counts or spec.repeats
+    s_a, s_b, s_c = spec.scales
+    stages = ((n_a, "block35", spec.block35, s_a, "mixed_6a",
+               spec.reduction_a),
+              (n_b, "block17", spec.block17, s_b, "mixed_7a",
+               spec.reduction_b),
+              (n_c, "block8", spec.block8, s_c, None, None))
+    for n, prefix, branches, scale, reduction, reduce in stages:
+        for i in range(1, n + 1):
+            x = residual_block(x, branches, scale=scale, name=f"{prefix}_{i}",
+                               style=style)
+            outputs[f"{prefix}_{i}"] = x
+        if reduction:
+            x = inception_block(x, reduce, name=reduction, style=style)
+            outputs[reduction] = x
+    # Both released implementations (TF-slim's IR-v2, FaceNet's IR-v1) end
+    # with one more Inception-ResNet-C block, unscaled and without ReLU.
+    x = residual_block(x, spec.block8, scale=1.0, activation=None,
+                       name=f"block8_{n_c + 1}", style=style)
+    outputs[f"block8_{n_c + 1}"] = x
+    return x
+
+
+def residual_network(x, spec, style, counts=None):
+    """The trunk of an Inception-ResNet network: ``spec``'s stem, stages and
+    final convolution. Returns ``(x, end_points)``, the maps at strides 4,
+    8, 16 and 32 keyed by layer name (``spec.endpoints(counts)``)."""
+    outputs = {}
+    x = stem(x, spec.stem, style=style, outputs=outputs)
+    x = residual_stages(x, spec, style, counts, outputs)
+    if spec.final_conv:
+        x = conv_bn(x, spec.final_conv, 1, name="conv_7b", style=style)
+        outputs["conv_7b"] = x
+    return x, {name: outputs[name] for name in spec.endpoints(counts)}
 
 
 def _fit_window(size, extent):

@@ -1,5 +1,6 @@
-"""The model table: measured size and cost of every generation beside the
-papers' figures (``keras-inception models``)."""
+"""The model table: measured size and cost of every generation and variant
+beside the papers' figures (``keras-inception models``); the rows are the
+registry's entries, ``list_models(include_variants=True)``."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ COLUMNS = ("model", "params (M)", "published (M)", "GMACs",
 
 
 def model_rows(names=None, progress=None):
-    """One dict per generation: parameters and GMACs measured on a freshly
-    built model at its default input size, with the paper's figures."""
+    """One dict per registry entry (``names``, default every generation
+    and variant): parameters and GMACs measured on a freshly built model at
+    its default input size, with the paper's figures."""
     rows = []
-    for name in names or registry.list_models():
+    for name in names or registry.list_models(include_variants=True):
         info = registry.get_model_info(name)
         model = registry.get_model(name)
         rows.append({

@@ -298,5 +298,5 @@ def default_recipe(model_name):
         >>> [default_recipe(n).name for n in ("inception_v1", "InceptionV4")]
         ['googlenet', 'rmsprop']
     """
-    key = registry.get_model_info(model_name).name
+    key = registry.get_model_info(model_name).generation
     return RECIPES[_DEFAULTS.get(key, "rmsprop")]
