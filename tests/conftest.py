@@ -1,6 +1,5 @@
 """Shared fixtures: full-size models are built once per test process."""
 
-import functools
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -8,39 +7,21 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import pytest  # noqa: E402
 
-import keras_inception  # noqa: E402
-
-# Small settings for tests that only need a working network.
-SMALL = dict(width_multiplier=0.25)
-
-
-def small_size(name):
-    """The smallest input of a generation that tests use (its minimum)."""
-    return keras_inception.get_model_info(name).min_size
-
-
-@functools.lru_cache(maxsize=None)
-def _full_model(name, kwargs_items):
-    return keras_inception.get_model(name, **dict(kwargs_items))
+from tests.helpers import cached_model, make_tiny_dataset  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def full_model():
     """``full_model(name, **kwargs)``: a default-size model, built once."""
-    def get(name, **kwargs):
-        return _full_model(name, tuple(sorted(kwargs.items())))
-    return get
+    return cached_model
 
 
 @pytest.fixture(scope="session")
 def tiny_dir(tmp_path_factory):
     """A TFDS data folder holding the generated ``inception_shapes/tiny``
-    (32 px, 100 training and 50 validation images)."""
-    import tensorflow_datasets as tfds
-    folder = str(tmp_path_factory.mktemp("tfds"))
-    tfds.builder("inception_shapes/tiny",
-                 data_dir=folder).download_and_prepare()
-    return folder
+    (32 px, 100 training and 50 validation images), made once per test
+    process for every module."""
+    return make_tiny_dataset(tmp_path_factory.mktemp("tfds"))
 
 
 @pytest.fixture(autouse=True)

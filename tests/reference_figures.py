@@ -1,8 +1,9 @@
 """Published figures the tests check against, copied from
 ``../shared/reference/models.md`` (the team's reference; its sources are the
 papers, keras.applications, torchvision, timm, facenet-pytorch and the
-pretrainedmodels port). ``test_reference_figures_match_shared_file`` checks
-that every number here still appears in that file when it is present.
+pretrainedmodels port), whose copy in ``tests/data/reference/models.md``
+travels with the repository: ``test_reference_figures_match_shared_file``
+checks that every number here appears in it.
 """
 
 # name -> (builder kwargs, reference parameters, tolerance,

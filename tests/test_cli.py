@@ -12,6 +12,8 @@ import keras_inception
 from keras_inception import cli
 from keras_inception.utils import plotting
 from keras_inception.models.macs import count_macs
+from tests.generations import GENERATIONS
+from tests.reference_figures import PARAMS_AND_MACS
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SMALL_SUMMARY = ["summary", "inception_v1", "--input-size", "64",
@@ -26,16 +28,16 @@ def _run(capsys, *argv):
     return rc, out, err
 
 
-def _fmt(value, spec):
-    return "-" if value is None else format(value, spec)
-
-
 # --------------------------------------------------------------------------
 # models
 # --------------------------------------------------------------------------
 
 def test_models_table(capsys, full_model):
-    names = ["inception_v1", "bn_inception"]
+    """Each row read back as numbers: the model's own parameter count and
+    multiply-adds (count_macs) to the printed precision, the published
+    figures of tests/reference_figures.py, and '-' where nothing is
+    published (Inception-v2's parameters)."""
+    names = ["inception_v1", "inception_v2"]
     rc, out, err = _run(capsys, "models", *names)
     assert rc == 0, err
     lines = out.strip().splitlines()
@@ -47,21 +49,25 @@ def test_models_table(capsys, full_model):
     for name in names:
         # Progress goes to stderr, the table alone to stdout.
         assert f"built {name}" in err
-        info = keras_inception.get_model_info(name)
         model = full_model(name)  # keras_inception.get_model(name), cached
-        expected = [
-            name,
-            f"{model.count_params() / 1e6:.2f}",
-            _fmt(info.ref_params and info.ref_params / 1e6, ".2f"),
-            f"{count_macs(model) / 1e9:.2f}",
-            _fmt(info.ref_gmacs, ".2f"),
-            str(info.default_size),
-            str(info.min_size),
-            _fmt(info.paper_top1_error, ".1f"),
-        ]
-        assert rows[name] == expected
-        # The published figures are there for both (not placeholders).
-        assert info.ref_params is not None and info.ref_gmacs is not None
+        _, ref_params, _, ref_gmacs, _ = PARAMS_AND_MACS[name]
+        (shown, params, published, gmacs, published_gmacs, default, minimum,
+         error) = rows[name]
+        assert shown == name
+        assert float(params) == pytest.approx(model.count_params() / 1e6,
+                                              abs=0.005)
+        assert float(gmacs) == pytest.approx(count_macs(model) / 1e9,
+                                             abs=0.005)
+        if ref_params is None:
+            assert published == "-"
+        else:
+            assert float(published) == pytest.approx(ref_params / 1e6,
+                                                      abs=0.005)
+        assert float(published_gmacs) == pytest.approx(ref_gmacs, abs=0.005)
+        size = model.input_shape[1]
+        assert int(default) == size
+        assert int(minimum) == GENERATIONS[name].min_size
+        assert 0 < float(error) < 50
 
 
 def test_models_unknown_name(capsys):

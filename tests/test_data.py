@@ -53,12 +53,10 @@ def _epochs(dataset, batches):
     return np.stack(images), np.stack(labels)
 
 
-@pytest.fixture(scope="module")
-def shapes_dir(tmp_path_factory):
-    """TFDS data_dir holding the generated `inception_shapes/tiny`."""
-    root = tmp_path_factory.mktemp("tfds")
-    tfds.builder("inception_shapes/tiny", data_dir=root).download_and_prepare()
-    return str(root)
+@pytest.fixture
+def shapes_dir(tiny_dir):
+    """The generated `inception_shapes/tiny` (conftest's ``tiny_dir``)."""
+    return tiny_dir
 
 
 def _tiny(shapes_dir, **kwargs):

@@ -20,21 +20,20 @@ import keras_inception as ki
 from keras_inception.models import layers as L
 from keras_inception.models.builder import check_block_counts
 from keras_inception.models.custom_layers import ScaledResidual
+from tests.generations import GENERATIONS, STAGES_3, WITH_STAGES
 from tests.helpers import SMALL, small_size
 
 # case -> (registry name, builder kwargs, default counts: paper / release).
+# The generations' rows come from tests/generations.py; the paper's
+# Inception-ResNet-v2 (Figure 15: 5, 10, 5 blocks) is the one extra case.
 CASES = {
-    "inception_v3": ("inception_v3", {}, (4,)),
-    "inception_v4": ("inception_v4", {}, (4, 7, 3)),
-    "inception_resnet_v1": ("inception_resnet_v1", {}, (5, 10, 5)),
-    "inception_resnet_v2": ("inception_resnet_v2", {}, (10, 20, 9)),
+    **{name: (name, {}, GENERATIONS[name].block_counts)
+       for name in WITH_STAGES},
     "inception_resnet_v2_paper": ("inception_resnet_v2",
                                   {"variant": "paper"}, (5, 10, 5)),
 }
-STAGES = ("35x35", "17x17", "8x8")
-PREFIXES = {"inception_v4": ("inception_a_", "inception_b_", "inception_c_"),
-            "inception_resnet": ("block35_", "block17_", "block8_")}
-STAGELESS = ("inception_v1", "bn_inception", "inception_v2")
+STAGES = STAGES_3
+STAGELESS = tuple(n for n in GENERATIONS if n not in WITH_STAGES)
 # Block outputs, in graph order.
 BLOCK_OUTPUT = re.compile(r"inception_[abc]_\d+|block(35|17|8)_\d+|mixed\d+"
                           r"(_\d+)?")
@@ -52,8 +51,7 @@ def build(case, counts=None):
 
 
 def prefixes(case):
-    return PREFIXES["inception_v4" if case == "inception_v4"
-                    else "inception_resnet"]
+    return GENERATIONS[CASES[case][0]].block_prefixes
 
 
 def removed_blocks(case, counts):
@@ -110,8 +108,16 @@ def test_registry_lists_stages_and_default_counts():
     from keras_inception.models import inception_resnet_v2
     from keras_inception.models import inception_v3
     from keras_inception.models import inception_v4
-    assert inception_v4.BLOCKS == inception_v4.blocks((4, 7, 3))
-    assert inception_v3.BLOCKS == inception_v3.blocks((4,))
+    # The default tables are the papers' sequences of blocks (Inception-v4
+    # Figure 9: 4 x A, reduction A, 7 x B, reduction B, 3 x C; Inception-v3,
+    # keras.applications' names: three 35x35 modules, a reduction, four
+    # 17x17 modules, a reduction, two 8x8 modules), written out here.
+    assert [name for name, _ in inception_v4.BLOCKS] == [
+        *(f"inception_a_{i}" for i in range(1, 5)), "reduction_a",
+        *(f"inception_b_{i}" for i in range(1, 8)), "reduction_b",
+        *(f"inception_c_{i}" for i in range(1, 4))]
+    assert [name for name, _ in inception_v3.BLOCKS] == [
+        f"mixed{i}" for i in range(11)]
     assert check_block_counts(None, inception_resnet_v2.PAPER_INFO) == \
         inception_resnet_v2.PAPER.repeats == (5, 10, 5)
     assert ki.get_model_info("inception_resnet_v2_paper") is \

@@ -13,6 +13,7 @@ import tensorflow as tf
 import keras_inception as ki
 from keras_inception.models import custom_layers
 from keras_inception.models import layers as L
+from tests.generations import GENERATIONS, NAMES
 from tests.helpers import SMALL, small_size
 from tests.reference_figures import (GOOGLENET_TABLE_1_OPS_M,
                                      PARAMS_AND_MACS, SHARED_FILE_STRINGS,
@@ -97,6 +98,20 @@ def test_reference_figures_match_shared_file():
         text = f.read()
     missing = [s for s in SHARED_FILE_STRINGS if s not in text]
     assert not missing
+
+
+def test_the_tests_table_of_generations_matches_the_registry():
+    """tests/generations.py, which the other tests read, says what the
+    registry says: names in order of publication, minimum input, auxiliary
+    outputs, repeated stages and their paper block counts."""
+    assert tuple(ALL) == NAMES
+    for name, facts in GENERATIONS.items():
+        info = ki.get_model_info(name)
+        assert info.min_size == facts.min_size, name
+        aux = ("predictions", *(a.key for a in info.aux)) if info.aux else ()
+        assert aux == facts.aux_outputs, name
+        assert info.block_stages == facts.block_stages, name
+        assert info.block_counts == facts.block_counts, name
 
 
 def test_registry_metadata_is_complete():
@@ -324,17 +339,6 @@ def test_default_name_is_the_registry_name_whatever_was_built_before():
 # --------------------------------------------------------------------------
 # Feature extraction
 # --------------------------------------------------------------------------
-EXPECTED_FEATURE_CHANNELS = {
-    "inception_v1": (192, 480, 832, 1024),
-    "bn_inception": (192, 320, 608, 1024),
-    "inception_v2": (80, 288, 768, 2048),
-    "inception_v3": (192, 288, 768, 2048),
-    "inception_v4": (192, 384, 1024, 1536),
-    "inception_resnet_v1": (192, 256, 896, 1792),
-    "inception_resnet_v2": (192, 320, 1088, 1536),
-}
-
-
 @pytest.mark.parametrize("name", ALL)
 def test_feature_extractor_strides_4_8_16_32(name, full_model):
     size = ki.get_model_info(name).default_size
@@ -342,7 +346,7 @@ def test_feature_extractor_strides_4_8_16_32(name, full_model):
     info = ki.feature_info(fx)
     assert [i["stride"] for i in info] == [4, 8, 16, 32]
     assert tuple(i["channels"] for i in info) == \
-        EXPECTED_FEATURE_CHANNELS[name]
+        GENERATIONS[name].feature_channels
     for i, tensor in zip(info, fx.output.values()):
         # 'valid' stems lose a pixel or two: 299 -> 71, 35, 17, 8.
         assert size / i["stride"] - 4 <= tensor.shape[1] <= size / i["stride"]

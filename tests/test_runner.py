@@ -14,12 +14,14 @@ import sys
 import time
 
 import h5py
+import keras
 import numpy as np
 import pytest
 
 from keras_inception.training import runner
 from keras_inception.utils.plotting import read_history
 from keras_inception.training.runner import TrainConfig
+from tests.helpers import cli
 
 TINY = dict(model="inception_v1", dataset="inception_shapes/tiny",
             epochs=2, batch_size=16, image_size=32, width_multiplier=0.25,
@@ -27,24 +29,10 @@ TINY = dict(model="inception_v1", dataset="inception_shapes/tiny",
             jit_compile=False, verbose=0)
 
 
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    """The tiny embedded dataset, generated once for the module (so
-    parallel worker processes never race to generate it)."""
-    import tensorflow_datasets as tfds
-
-    import keras_inception.data.shapes  # noqa: F401  (registers the builder)
-    folder = str(tmp_path_factory.mktemp("tfds"))
-    tfds.builder("inception_shapes/tiny",
-                 data_dir=folder).download_and_prepare()
-    return folder
-
-
-def cli(*args, timeout=600, **popen):
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    return subprocess.run([sys.executable, "-m", "keras_inception.cli",
-                           *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env=env, **popen)
+@pytest.fixture
+def data_dir(tiny_dir):
+    """The tiny embedded dataset (conftest's ``tiny_dir``)."""
+    return tiny_dir
 
 
 def cli_args(config):
@@ -188,18 +176,33 @@ def test_killed_run_resumes_at_the_step_and_ends_with_the_same_weights(
 
 def test_nan_loss_stops_with_a_clear_error_and_keeps_good_backup(
         tmp_path, data_dir):
-    config = TrainConfig(**{**TINY, "recipe": "googlenet",
-                            "learning_rate": 1e12, "aux_weight": 0.3},
-                         output=str(tmp_path / "run"), data_dir=data_dir,
-                         backup_every=1)
-    with pytest.raises(runner.TrainingDiverged, match=r"epoch 1, step \d+"):
-        runner.train(config)
+    """Weights turn NaN after the third step (as a diverging run's do), so
+    the fourth step's loss is NaN: training stops naming that epoch and
+    step, and the backup holds the last finite state (the backup of the
+    poisoned step is refused)."""
+    poison_after = 3
+
+    class Poison(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.steps = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.steps += 1
+            if self.steps == poison_after:
+                kernel = self.model.trainable_weights[0]
+                kernel.assign(np.full(kernel.shape, np.nan, "float32"))
+
+    config = TrainConfig(**TINY, output=str(tmp_path / "run"),
+                         data_dir=data_dir, backup_every=1)
+    with pytest.raises(runner.TrainingDiverged,
+                       match=rf"epoch 1, step {poison_after + 1}\b"):
+        runner.train(config, extra_callbacks=[Poison()])
     meta = tmp_path / "run" / "backup" / "training_metadata.json"
-    if meta.exists():   # what was backed up is finite
-        saved = json.loads(meta.read_text())
-        for array in weights_of(tmp_path / "run" / "backup" /
-                                saved["weights"]).values():
-            assert np.all(np.isfinite(array))
+    assert meta.exists(), "no backup of the finite steps"
+    saved = json.loads(meta.read_text())
+    arrays = weights_of(tmp_path / "run" / "backup" / saved["weights"])
+    assert arrays and all(np.all(np.isfinite(a)) for a in arrays.values())
 
 
 def _write_image(path, colour, fmt):

@@ -6,7 +6,6 @@ step a few seconds.
 """
 
 import dataclasses
-import functools
 
 import keras
 import numpy as np
@@ -15,7 +14,8 @@ import tensorflow as tf
 
 import keras_inception as ki
 from keras_inception import training as T
-from tests.helpers import SMALL, small_size
+from tests.generations import GENERATIONS
+from tests.helpers import SMALL, cached_model, small_size
 
 ALL = ki.list_models()
 CLASSES = 4
@@ -33,11 +33,14 @@ def tiny(name, **kwargs):
                         **SMALL, **kwargs)
 
 
-@functools.lru_cache(maxsize=None)
 def shared_tiny(name, **kwargs):
-    """A small model built once per process, for tests that compile and
-    evaluate but never train it."""
-    return tiny(name, **kwargs)
+    """A small model built once per process (``tests.helpers.cached_model``),
+    for tests that compile and evaluate but never train it."""
+    if ki.get_model_info(name).aux:
+        kwargs.setdefault("aux_logits", True)
+    size = small_size(name)
+    return cached_model(name, input_shape=(size, size, 3), classes=CLASSES,
+                        **SMALL, **kwargs)
 
 
 def fixed_batch(model, seed=0):
@@ -87,8 +90,7 @@ def numpy_smoothed_ce(labels, outputs, smoothing, from_logits):
 # ~6e4 for Inception-v4 (~6e2 for the full-size v3, and for
 # keras.applications' v3, at 299x299), so even the recipe's clipped steps
 # (global norm 2.0 x learning rate) overshoot unless the rate is tiny.
-TRAIN_LR = {"inception_v1": 0.045, "inception_v2": 2e-5,
-            "inception_v3": 2e-5, "inception_v4": 1e-5}
+# The rates are the ``train_lr`` column of tests/generations.py.
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -99,7 +101,7 @@ def test_a_few_steps_reduce_the_training_loss(name):
     not move at all."""
     model = tiny(name, dropout_rate=0.0)
     T.compile_for_training(model, steps_per_epoch=STEPS_PER_EPOCH,
-                           learning_rate=TRAIN_LR.get(name),
+                           learning_rate=GENERATIONS[name].train_lr,
                            run_eagerly=True)
     x, y = fixed_batch(model)
     targets = T.targets_for(model, y)

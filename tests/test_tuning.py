@@ -27,18 +27,13 @@ from keras_inception.deploy import export
 from keras_inception.training import runner
 from keras_inception import tuning
 from keras_inception.tuning.hypermodel import InceptionHyperModel
+from tests.helpers import CHILD_ENV, cli
 
-ENV = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
+ENV = CHILD_ENV
 TINY = dict(dataset="inception_shapes/tiny", image_size=32, epochs=2,
             batch_size=25, recipe="modern_adamw",
             warmup_epochs=0, run_eagerly=True, deterministic=True)
 STEPS_PER_EPOCH = 100 // 25
-
-
-def cli(*args, timeout=900):
-    return subprocess.run([sys.executable, "-m", "keras_inception.cli",
-                           *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env=ENV)
 
 
 def tune_args(tiny_dir, output, *extra):
