@@ -1,5 +1,21 @@
 """keras_inception: every Inception generation as Keras 3 applications.
 
+This module re-exports the builders and the model helpers of
+:mod:`~keras_inception.models`. The subpackages, in dependency order (each
+imports only those before it; :mod:`~keras_inception.utils` is below all):
+
+- :mod:`~keras_inception.models`: the networks, their registry and helpers.
+- :mod:`~keras_inception.data`: input pipelines and the embedded dataset.
+- :mod:`~keras_inception.distribute`: strategies, ``TF_CONFIG``, launcher.
+- :mod:`~keras_inception.training`: the papers' recipes, resumable runs.
+- :mod:`~keras_inception.tuning`: keras-tuner width and depth searches.
+- :mod:`~keras_inception.deploy`: export, TF Serving, loading artifacts.
+- :mod:`~keras_inception.cli`: the ``keras-inception`` command.
+
+:mod:`keras_inception.runner`, :mod:`keras_inception.export` and
+:mod:`keras_inception.artifacts` keep the documented import paths of
+``training.runner``, ``deploy.export`` and ``deploy.artifacts``.
+
 Example:
     >>> import keras_inception
     >>> model = keras_inception.InceptionV4(weights=None)

@@ -1,10 +1,15 @@
-"""``keras-inception``: a thin command line over the library API.
+"""``keras-inception``: a thin command line over the library API, the top
+of the package (it may import every other subpackage).
 
-:mod:`~keras_inception.cli.parser` defines the commands and their options,
-:mod:`~keras_inception.cli.commands` runs each by calling the library, and
-:mod:`~keras_inception.cli.formatting` writes what they print; :func:`main`
-parses, runs and turns the library's exceptions into messages (exit code 2).
-Run it as ``keras-inception`` or ``python -m keras_inception.cli``.
+- :mod:`~keras_inception.cli.parser`: the commands and their options.
+- :mod:`~keras_inception.cli.commands`: one function per command, calling
+  the library.
+- :mod:`~keras_inception.cli.formatting`: what the commands print.
+- :mod:`~keras_inception.cli.__main__`: ``python -m keras_inception.cli``.
+
+:func:`main` (here) parses, runs and turns the library's exceptions into
+messages (exit code 2). Run it as ``keras-inception`` or
+``python -m keras_inception.cli``.
 """
 
 from __future__ import annotations

@@ -1,9 +1,16 @@
-"""Input pipelines and the embedded dataset.
+"""Input pipelines and the embedded dataset; imports only the models and
+utils subpackages.
 
-:func:`load` (:mod:`.pipeline`) turns a dataset into batched, preprocessed
-streams; :mod:`.transforms` holds the image views, :mod:`.folders` image
-folders, :mod:`.catalog` what a dataset name means, and :mod:`.shapes` the
-embedded ``inception_shapes``.
+- :mod:`.pipeline`: :func:`load` turns a dataset into an :class:`ImageData`
+  of batched, preprocessed ``tf.data`` streams; ``train_stream`` resumes at
+  any epoch and step.
+- :mod:`.transforms`: decoding, the Inception training and evaluation views,
+  the preprocessing arithmetic.
+- :mod:`.folders`: image folders: listing, per-class splits, the scan for
+  files that do not decode.
+- :mod:`.catalog`: what a ``dataset`` argument names (``"default"``, a
+  folder, a TFDS name).
+- :mod:`.shapes`: the embedded dataset ``inception_shapes`` (a TFDS builder).
 """
 
 from keras_inception.data.catalog import EMBEDDED, IN_MEMORY_BYTES

@@ -1,19 +1,28 @@
-"""Deployment: export, TF Serving signatures, loading artifacts.
+"""Deployment: export, TF Serving signatures, loading artifacts; imports
+the training, data, models and utils subpackages.
 
-An export runs these modules in order:
-:mod:`~keras_inception.deploy.arguments` checks the arguments,
-:mod:`~keras_inception.deploy.wrapping` makes the deployable model (no aux
-heads; preprocessing and softmax in the graph),
-:mod:`~keras_inception.deploy.converters` writes the SavedModel (with the
-signatures of :mod:`~keras_inception.deploy.serving`), TFLite and ONNX,
-:mod:`~keras_inception.deploy.verification` runs each artifact against
-Keras, :mod:`~keras_inception.deploy.manifest` records the result and
-:mod:`~keras_inception.deploy.versions` publishes the version folder
-atomically. :mod:`~keras_inception.deploy.export` holds the steps together
-(``export``, ``export_checkpoint``, ``export_weights``; the function
-``export`` is ``keras_inception.deploy.export.export``, since the name
-``export`` here is that module), and
-:mod:`~keras_inception.deploy.artifacts` runs any artifact the same way.
+The modules, in the order an export runs them:
+
+- :mod:`~keras_inception.deploy.arguments`: checks the arguments before
+  anything is written.
+- :mod:`~keras_inception.deploy.wrapping`: the deployable model (no aux
+  heads; preprocessing and softmax in the graph).
+- :mod:`~keras_inception.deploy.converters`: writes the SavedModel, TFLite
+  and ONNX.
+- :mod:`~keras_inception.deploy.serving`: the SavedModel's signatures,
+  warm-up records and ``models.config``.
+- :mod:`~keras_inception.deploy.verification`: runs each artifact against
+  Keras.
+- :mod:`~keras_inception.deploy.manifest`: records the result in
+  ``manifest.json``.
+- :mod:`~keras_inception.deploy.versions`: publishes the version folder
+  atomically.
+- :mod:`~keras_inception.deploy.export`: holds the steps together
+  (``export``, ``export_checkpoint``, ``export_weights``; the function
+  ``export`` is ``keras_inception.deploy.export.export``, since the name
+  ``export`` here is that module; also :mod:`keras_inception.export`).
+- :mod:`~keras_inception.deploy.artifacts`: runs any artifact the same way
+  (``load_artifact``; also :mod:`keras_inception.artifacts`).
 
 Example:
     >>> from keras_inception.deploy import parse_formats, parse_quantize

@@ -1,11 +1,16 @@
 """Distributed training: tf.distribute strategies, TF_CONFIG, the local
-launcher and the multi-worker correction for Keras 3 (TensorFlow backend).
+launcher and the multi-worker correction for Keras 3 (TensorFlow backend);
+imports only the utils subpackage.
 
-:mod:`~keras_inception.distribute.strategies` picks strategies by name,
-:mod:`~keras_inception.distribute.tf_config` validates cluster descriptions,
-:mod:`~keras_inception.distribute.multi_worker` corrects
-``MultiWorkerMirroredStrategy`` training (keras-team/keras#20585) and
-:mod:`~keras_inception.distribute.launcher` runs local workers.
+- :mod:`~keras_inception.distribute.strategies`: ``get_strategy`` by name,
+  ``check_global_batch``, ``task_info``, ``is_multi_worker``.
+- :mod:`~keras_inception.distribute.tf_config`: ``parse_tf_config``
+  validates cluster descriptions.
+- :mod:`~keras_inception.distribute.multi_worker`: ``for_strategy`` corrects
+  ``MultiWorkerMirroredStrategy`` training (keras-team/keras#20585);
+  ``sync_moving_statistics``.
+- :mod:`~keras_inception.distribute.launcher`: ``launch`` runs N local
+  workers.
 """
 
 from keras_inception.distribute.launcher import launch

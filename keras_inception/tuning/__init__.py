@@ -1,8 +1,14 @@
-"""keras-tuner width and depth searches.
+"""keras-tuner width and depth searches; imports the training, data, models
+and utils subpackages.
 
-:class:`InceptionHyperModel` (:mod:`.hypermodel`) searches the
-hyperparameters of :mod:`.space`; :func:`search` (:mod:`.search`) runs a
-whole search into one folder and :mod:`.report` writes what it found.
+- :mod:`.space`: the hyperparameters (:data:`HYPERPARAMETERS`), their
+  bounds, :class:`Range`.
+- :mod:`.hypermodel`: :class:`InceptionHyperModel`, a
+  ``keras_tuner.HyperModel`` whose trials are training runs, with a budget.
+- :mod:`.searching`: :func:`search` runs a whole search into one folder;
+  ``make_tuner``, ``load_best``, ``launch_local`` (chief + workers).
+- :mod:`.report`: what a search leaves: the trials table, the Pareto PNG,
+  the best trial's run folder.
 """
 
 from keras_inception.tuning.hypermodel import (REJECTED, RUN, TRIAL_RECORD,
