@@ -27,6 +27,33 @@ def cli(*args, timeout=900, **popen):
                           timeout=timeout, **popen)
 
 
+def run_cli(capsys, *argv):
+    """``keras-inception ARGV`` in this process (no interpreter start-up,
+    no TensorFlow import): ``(exit code, stdout, stderr)``, for the
+    command line's argument errors and quick commands."""
+    import logging
+
+    from keras_inception.cli import main
+
+    # main() sends the package's log to stderr and stops it propagating;
+    # undo that after, so later tests' caplog still sees the records.
+    log = logging.getLogger("keras_inception")
+    saved = (list(log.handlers), log.level, log.propagate)
+    try:
+        code = main([str(a) for a in argv])
+    finally:
+        log.handlers[:], log.level, log.propagate = saved
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def cli_here(capsys, *argv):
+    """:func:`run_cli` as a ``subprocess.CompletedProcess``, so a test reads
+    it like :func:`cli`'s result."""
+    code, out, err = run_cli(capsys, *argv)
+    return subprocess.CompletedProcess(list(argv), code, out, err)
+
+
 def small_size(name):
     """The smallest input side of a generation (its registry minimum)."""
     return keras_inception.get_model_info(name).min_size

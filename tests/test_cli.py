@@ -13,6 +13,7 @@ from keras_inception import cli
 from keras_inception.utils import plotting
 from keras_inception.models.macs import count_macs
 from tests.generations import GENERATIONS
+from tests.helpers import run_cli
 from tests.reference_figures import PARAMS_AND_MACS
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -23,9 +24,7 @@ HAVE_GRAPHVIZ = (shutil.which("dot") is not None
 
 
 def _run(capsys, *argv):
-    rc = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return rc, out, err
+    return run_cli(capsys, *argv)
 
 
 # --------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from keras_inception.deploy import serving
 from keras_inception.deploy.verification import random_images
 
 from keras_inception.data import shapes
-from tests.helpers import CHILD_ENV, cli
+from tests.helpers import CHILD_ENV, cli_here, run_cli
 from tests.trained_fixtures import (WIDTH, image_size, trained_model,
                                     validation_images)
 
@@ -457,13 +457,14 @@ def test_manifest_records_sources_sizes_and_hashes(trained_export,
 
 @pytestmark_trained
 def test_predict_images_matches_predict_with_the_checkpoint(
-        trained_export, trained_run, image_files):
+        trained_export, trained_run, image_files, capsys):
     loaded = tf.saved_model.load(trained_export.path)
     encoded = [open(p, "rb").read() for p in image_files]
     out = loaded.signatures["predict_images"](
         image_bytes=tf.constant(encoded))
     served = [c.decode() for c in out["top_k_classes"].numpy()[:, 0]]
-    result = cli("predict", *image_files, "--artifact", trained_run)
+    result = cli_here(capsys, "predict", *image_files, "--artifact",
+                      trained_run)
     assert result.returncode == 0, result.stderr
     assert _top1(result.stdout) == dict(zip(image_files, served))
     scores = out["top_k_scores"].numpy()
@@ -482,12 +483,12 @@ def _top1(stdout):
 
 @pytestmark_trained
 def test_predict_prints_the_same_top1_for_every_artifact_kind(
-        trained_export, image_files):
+        trained_export, image_files, capsys):
     tops = {}
     for artifact in (trained_export.path, trained_export.artifact("tflite"),
                      trained_export.artifact("onnx")):
-        result = cli("predict", *image_files, "--artifact", artifact,
-                     "--top", "3")
+        result = cli_here(capsys, "predict", *image_files, "--artifact",
+                          artifact, "--top", "3")
         assert result.returncode == 0, result.stderr
         tops[artifact] = _top1(result.stdout)
         assert len(tops[artifact]) == len(image_files)
@@ -497,7 +498,8 @@ def test_predict_prints_the_same_top1_for_every_artifact_kind(
         assert other == first
     # The folder of versions serves its newest version.
     model_dir = os.path.dirname(trained_export.path)
-    result = cli("predict", image_files[0], "--artifact", model_dir)
+    result = cli_here(capsys, "predict", image_files[0], "--artifact",
+                      model_dir)
     assert result.returncode == 0
     assert _top1(result.stdout)[image_files[0]] == first[image_files[0]]
 
@@ -612,23 +614,24 @@ EXPORT_CLI_ERRORS = [
 
 
 @pytestmark_trained
-def test_export_cli_errors_write_nothing(trained_run, tmp_path):
+def test_export_cli_errors_write_nothing(trained_run, tmp_path, capsys):
     out = tmp_path / "served"
     (out / "shapes_v1" / "1").mkdir(parents=True)
     before = sorted(p.name for p in (out / "shapes_v1").iterdir())
     for args, match in EXPORT_CLI_ERRORS:
-        result = cli("export", "--checkpoint", trained_run, "--output", out,
-                     *args)
-        assert result.returncode == 2, args
-        assert match in result.stderr, args
-        assert "Traceback" not in result.stderr, args
+        code, _, err = run_cli(capsys, "export", "--checkpoint", trained_run,
+                               "--output", out, *args)
+        assert code == 2, args
+        assert match in err, args
+        assert "Traceback" not in err, args
         assert sorted(p.name for p in (out / "shapes_v1").iterdir()) == \
             before, args
 
 
 @pytestmark_trained
-def test_weights_of_another_model_are_refused(trained_run, tmp_path):
-    result = cli("export", "--model", "inception_v3", "--weights",
+def test_weights_of_another_model_are_refused(trained_run, tmp_path,
+                                              capsys):
+    result = cli_here(capsys, "export", "--model", "inception_v3", "--weights",
                  os.path.join(trained_run, "best.weights.h5"),
                  "--classes", "10", "--input-size", "75",
                  "--width-multiplier", "0.25", "--output", tmp_path / "o")
@@ -639,17 +642,18 @@ def test_weights_of_another_model_are_refused(trained_run, tmp_path):
 
 @pytestmark_trained
 def test_predict_refuses_files_that_are_not_images(trained_export,
-                                                   tmp_path):
+                                                   tmp_path, capsys):
     text = tmp_path / "notes.jpg"
     text.write_text("not an image")
     for artifact in (trained_export.path,
                      trained_export.artifact("onnx")):
-        result = cli("predict", str(text), "--artifact", artifact)
+        result = cli_here(capsys, "predict", text, "--artifact", artifact)
         assert result.returncode == 2
         assert "notes.jpg" in result.stderr
         assert "not a JPEG, PNG, GIF or BMP image" in result.stderr
         assert "Traceback" not in result.stderr
-    missing = cli("predict", str(text), "--artifact", tmp_path / "nothing")
+    missing = cli_here(capsys, "predict", text, "--artifact",
+                       tmp_path / "nothing")
     assert missing.returncode == 2 and "does not exist" in missing.stderr
 
 

@@ -441,7 +441,11 @@ print("JAX OK")
 
 def test_every_generation_builds_and_runs_on_the_jax_backend():
     pytest.importorskip("jax")
-    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    # XLA's backend optimisations off: the check is that every layer runs
+    # on JAX, and building compiles each initializer and op for its own
+    # shape (measured: 46 s instead of 72 s for the script, same results).
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu",
+           "XLA_FLAGS": "--xla_backend_optimization_level=0"}
     proc = subprocess.run([sys.executable, "-c", JAX_SCRIPT], env=env,
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]

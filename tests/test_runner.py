@@ -21,7 +21,7 @@ import pytest
 from keras_inception.training import runner
 from keras_inception.utils.plotting import read_history
 from keras_inception.training.runner import TrainConfig
-from tests.helpers import cli
+from tests.helpers import cli, cli_here, run_cli
 
 TINY = dict(model="inception_v1", dataset="inception_shapes/tiny",
             epochs=2, batch_size=16, image_size=32, width_multiplier=0.25,
@@ -210,7 +210,7 @@ def _write_image(path, colour, fmt):
     Image.new("RGB", (40, 40), colour).save(path, format=fmt)
 
 
-def test_folder_with_broken_files_trains_and_reports_them(tmp_path):
+def test_folder_with_broken_files_trains_and_reports_them(tmp_path, capsys):
     root = tmp_path / "images"
     colours = {"red": (220, 30, 30), "blue": (30, 30, 220)}
     for name, colour in colours.items():
@@ -224,17 +224,19 @@ def test_folder_with_broken_files_trains_and_reports_them(tmp_path):
     (root / "blue" / "notes.jpg").write_text("this is not an image")
 
     out = tmp_path / "run"
-    result = cli("train", "--model", "inception_v1", "--dataset", root,
-                 "--output", out, "--epochs", 1, "--batch-size", 4,
-                 "--image-size", 32, "--width-multiplier", 0.25,
-                 "--jit-compile", "false", "--verbose", 2)
+    result = cli_here(capsys, "train", "--model", "inception_v1",
+                      "--dataset", root, "--output", out, "--epochs", 1,
+                      "--batch-size", 4, "--image-size", 32,
+                      "--width-multiplier", 0.25, "--jit-compile", "false",
+                      "--verbose", 2)
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads((out / "summary.json").read_text())
     assert sorted(os.path.basename(p) for p in summary["skipped_files"]) \
         == ["notes.jpg", "truncated.jpg"]
     assert "skipped 2 unreadable files" in result.stdout
 
-    evaluated = cli("evaluate", "--checkpoint", out, "--verbose", 0)
+    evaluated = cli_here(capsys, "evaluate", "--checkpoint", out,
+                         "--verbose", 0)
     assert evaluated.returncode == 0, evaluated.stderr[-3000:]
     assert "top-1" in evaluated.stdout
 
@@ -285,7 +287,7 @@ def test_bad_configuration_fails_before_training(tmp_path, data_dir, changes,
     assert not (out / "history.csv").exists()
 
 
-def test_bad_folders_fail_before_training(tmp_path):
+def test_bad_folders_fail_before_training(tmp_path, capsys):
     empty = tmp_path / "empty"
     empty.mkdir()
     one = tmp_path / "one" / "cats"
@@ -293,23 +295,24 @@ def test_bad_folders_fail_before_training(tmp_path):
     for i in range(4):
         _write_image(one / f"{i}.png", (i * 40, 0, 0), "PNG")
     for folder, match in ((empty, "no image"), (one.parent, "class")):
-        result = cli("train", "--model", "inception_v1", "--dataset", folder,
-                     "--output", tmp_path / "run", "--image-size", 32)
-        assert result.returncode == 2
-        assert "error:" in result.stderr and match in result.stderr.lower()
-        assert "Traceback" not in result.stderr
+        code, _, err = run_cli(capsys, "train", "--model", "inception_v1",
+                               "--dataset", folder, "--output",
+                               tmp_path / "run", "--image-size", 32)
+        assert code == 2
+        assert "error:" in err and match in err.lower()
+        assert "Traceback" not in err
     assert not (tmp_path / "run" / "history.csv").exists()
 
 
-def test_malformed_tf_config_fails_before_training(tmp_path, data_dir):
-    env = dict(os.environ, TF_CONFIG="{cluster: nonsense")
-    result = subprocess.run(
-        [sys.executable, "-m", "keras_inception.cli", "train",
-         *cli_args(TINY), "--strategy", "multi_worker", "--data-dir",
-         data_dir, "--output", str(tmp_path / "run")],
-        capture_output=True, text=True, env=env, timeout=300)
-    assert result.returncode == 2
-    assert "TF_CONFIG" in result.stderr and "Traceback" not in result.stderr
+def test_malformed_tf_config_fails_before_training(tmp_path, data_dir,
+                                                   capsys, monkeypatch):
+    monkeypatch.setenv("TF_CONFIG", "{cluster: nonsense")
+    code, _, err = run_cli(capsys, "train", *cli_args(TINY), "--strategy",
+                           "multi_worker", "--data-dir", data_dir, "--output",
+                           tmp_path / "run")
+    assert code == 2
+    assert "TF_CONFIG" in err and "Traceback" not in err
+    assert not (tmp_path / "run" / "history.csv").exists()
 
 
 def test_output_that_is_not_a_run_is_left_alone(tmp_path, data_dir):

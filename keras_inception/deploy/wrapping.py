@@ -31,11 +31,11 @@ def deployable(model, preprocessing):
 
     Auxiliary heads are removed (:func:`keras_inception.strip_aux`),
     ``preprocessing`` (``"tf"``, ``"torch"``, ``"caffe"``) is applied by a
-    :class:`keras_inception.layers.Preprocessing` layer, and a model ending
+    :class:`keras_inception.models.custom_layers.Preprocessing` layer, and a model ending
     in logits gets a softmax. Weights are shared with ``model``.
     """
     from keras_inception.models import builder
-    from keras_inception.models.layers import Preprocessing
+    from keras_inception.models.custom_layers import Preprocessing
     model = builder.strip_aux(model)
     if isinstance(model.output, (list, tuple, dict)) or \
             len(model.output.shape) != 2:

@@ -40,9 +40,7 @@ from typing import Optional, Union
 import keras
 from keras import layers
 
-# The registered layers, importable from here as before their own module.
-from keras_inception.models.custom_layers import (  # noqa: F401
-    LocalResponseNormalization, Preprocessing, ScaledResidual)
+from keras_inception.models.custom_layers import ScaledResidual
 
 
 # --------------------------------------------------------------------------
