@@ -31,11 +31,19 @@ def _seed():
 
 @pytest.hookimpl(trylast=True)   # after pytest-xdist has added the suffix
 def pytest_collection_modifyitems(config, items):
-    """Under ``--dist loadgroup`` every test marked ``xdist_group`` must
-    carry its group in its node id (pytest-xdist's scheduling key), so that
-    one worker runs the group and builds its session fixtures once. pytest
-    9 ignores the suffix xdist sets (hence ``pytest<9`` in setup.cfg): fail
+    """Tests marked ``slow`` first, then the xdist-group check.
+
+    The sort is stable: with two workers the longest tests start early and
+    the short ones fill the end, instead of one worker finishing a long test
+    alone (no module-scoped fixture is used by a test marked slow, so no
+    such fixture is set up twice by the split).
+
+    Under ``--dist loadgroup`` every test marked ``xdist_group`` must carry
+    its group in its node id (pytest-xdist's scheduling key), so that one
+    worker runs the group and builds its session fixtures once. pytest 9
+    ignores the suffix xdist sets (hence ``pytest<9`` in setup.cfg): fail
     loudly rather than silently build the trained fixtures twice."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
     if not getattr(config.option, "loadgroup", False) and \
             getattr(config.option, "dist", "no") != "loadgroup":
         return

@@ -95,6 +95,7 @@ def agreement(a, b):
 # --------------------------------------------------------------------------
 # Every generation
 # --------------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("name", keras_inception.list_models())
 def test_every_generation_exports_agree_with_keras(name, tmp_path):
     # A trained network of each generation (tests/data/trained, made by
@@ -381,6 +382,7 @@ def image_files(trained_run, tmp_path_factory):
 pytestmark_trained = pytest.mark.xdist_group("trained")
 
 
+@pytest.mark.slow
 @pytestmark_trained
 def test_quantized_tflite_of_a_trained_model_meets_its_targets(
         trained_export, trained_run):

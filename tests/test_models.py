@@ -439,6 +439,7 @@ print("JAX OK")
 """
 
 
+@pytest.mark.slow
 def test_every_generation_builds_and_runs_on_the_jax_backend():
     pytest.importorskip("jax")
     # XLA's backend optimisations off: the check is that every layer runs

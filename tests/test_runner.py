@@ -119,6 +119,7 @@ def test_run_folder_has_weights_logs_curves_and_summary(tmp_path, data_dir,
                                            abs=1e-6)
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_at_the_step_and_ends_with_the_same_weights(
         tmp_path, data_dir):
     """SIGKILL in the middle of an epoch; the same command again resumes
@@ -241,6 +242,7 @@ def test_folder_with_broken_files_trains_and_reports_them(tmp_path, capsys):
     assert "top-1" in evaluated.stdout
 
 
+@pytest.mark.slow
 def test_multi_worker_training_through_launch(tmp_path, data_dir):
     """Two worker processes on localhost with MultiWorkerMirroredStrategy
     (keras#20585 corrected by keras_inception.distribute): both finish with

@@ -34,6 +34,8 @@ TINY = dict(dataset="inception_shapes/tiny", image_size=32, epochs=2,
             batch_size=25, recipe="modern_adamw",
             warmup_epochs=0, run_eagerly=True, deterministic=True)
 STEPS_PER_EPOCH = 100 // 25
+# One epoch per trial where the test needs no more (Hyperband needs two).
+SEARCH = {**TINY, "epochs": 1}
 
 
 def tune_args(tiny_dir, output, *extra):
@@ -60,6 +62,7 @@ class StepCounter(keras.callbacks.Callback):
         type(self).steps += 1
 
 
+@pytest.mark.slow
 def test_search_rejects_over_budget_and_its_best_retrains(tmp_path,
                                                           tiny_dir):
     # Six configurations, all of them tried (RandomSearch does not repeat
@@ -68,7 +71,7 @@ def test_search_rejects_over_budget_and_its_best_retrains(tmp_path,
     widths = [0.125, 0.1875, 0.25]
     args = dict(space={"width_multiplier": widths,
                        "dropout_rate": [0.0, 0.2]},
-                data_dir=tiny_dir, **TINY)
+                data_dir=tiny_dir, **SEARCH)
     probe = InceptionHyperModel("inception_v1", **args)
     costs = {w: probe.cost({"width_multiplier": w}) for w in widths}
     assert costs[0.125][1] < costs[0.1875][1] < costs[0.25][1]
@@ -89,7 +92,7 @@ def test_search_rejects_over_budget_and_its_best_retrains(tmp_path,
             assert "GMACs > max_gmacs" in r["reason"]
             assert r["val_top1"] is None
     # Zero steps for the rejected trials: the four others account for all.
-    assert StepCounter.steps == 4 * TINY["epochs"] * STEPS_PER_EPOCH
+    assert StepCounter.steps == 4 * SEARCH["epochs"] * STEPS_PER_EPOCH
 
     # The CSV and the Pareto front: no completed trial beats a front
     # member on both accuracy and GMACs, and every other one is beaten.
@@ -167,6 +170,7 @@ def test_block_count_hyperparameters_build_that_depth(name, blocks):
                            "o").block_counts == list(counts)
 
 
+@pytest.mark.slow
 def test_hyperband_continues_trials_from_their_parents(tmp_path, tiny_dir):
     hypermodel = InceptionHyperModel(
         "inception_v1", space={"width_multiplier": (0.125, 0.5, 0.125)},
@@ -206,6 +210,7 @@ def _completed(project):
             if _completed_trial(project, name)]
 
 
+@pytest.mark.slow
 def test_killed_search_resumes_with_the_remaining_trials(tmp_path, tiny_dir):
     output = str(tmp_path / "search")
     args = tune_args(tiny_dir, output, "--tuner", "bayesian",
@@ -275,6 +280,7 @@ json.dump({"rss": rss, "status": [r["status"] for r in report.rows]},
 """
 
 
+@pytest.mark.slow
 def test_memory_does_not_grow_across_trials(tmp_path, tiny_dir):
     script = tmp_path / "memory.py"
     script.write_text(MEMORY_SCRIPT)
@@ -291,6 +297,7 @@ def test_memory_does_not_grow_across_trials(tmp_path, tiny_dir):
     assert rss[9] <= 1.10 * rss[1], rss.round(1).tolist()
 
 
+@pytest.mark.slow
 def test_chief_and_two_workers_share_one_oracle(tmp_path, tiny_dir):
     output = str(tmp_path / "dist")
     result = cli(*tune_args(tiny_dir, output, "--tuner", "random",
