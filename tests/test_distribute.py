@@ -175,7 +175,9 @@ def _launch(script, num_workers=2, **kwargs):
                              **kwargs), out.getvalue()
 
 
-def test_launch_sets_tf_config_and_prefixes_output():
+def test_launch_sets_tf_config_and_prefixes_output(monkeypatch):
+    # Unset here, so the workers get the launcher's default ("2").
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
     code, out = _launch("""
         import json, os
         config = json.loads(os.environ["TF_CONFIG"])

@@ -10,6 +10,8 @@ Example:
 
 from __future__ import annotations
 
+import os
+
 TFLITE_FILES = {"none": "model.tflite", "fp16": "model_fp16.tflite",
                 "dynamic": "model_dynamic.tflite",
                 "int8": "model_int8.tflite"}
@@ -70,7 +72,16 @@ def convert_tflite(saved_model_dir, mode, calibration):
 def convert_onnx(core, opset, path):
     """Writes ``core`` as ONNX at ``opset`` to ``path``, batch dynamic."""
     import tensorflow as tf
+
+    # tf2onnx.convert sets TF_CPP_MIN_LOG_LEVEL=3 for the whole process when
+    # imported; keep the caller's setting (child processes inherit it).
+    level = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
     import tf2onnx
+    import tf2onnx.convert  # noqa: F401
+    if level is None:
+        os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    else:
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = level
 
     try:   # Keras's own fixes of tf2onnx for NumPy 2 (as model.export uses)
         from keras.src.export.tf2onnx_lib import patch_tf2onnx
