@@ -38,10 +38,11 @@ STEPS_PER_EPOCH = 100 // 25
 SEARCH = {**TINY, "epochs": 1}
 
 
-def tune_args(tiny_dir, output, *extra):
+def tune_args(tiny_dir, output, *extra, batch_size=25):
     return ["tune", "--model", "inception_v1", "--dataset",
             "inception_shapes/tiny", "--data-dir", tiny_dir,
-            "--image-size", "32", "--batch-size", "25", "--epochs", "1",
+            "--image-size", "32", "--batch-size", str(batch_size),
+            "--epochs", "1",
             "--recipe", "modern_adamw", "--warmup-epochs", "0",
             "--run-eagerly",
             "--output", output, *extra]
@@ -271,7 +272,7 @@ hm = tuning.InceptionHyperModel(
                            "learning_rate": None},
     fixed={"width_multiplier": 0.25},
     dataset="inception_shapes/tiny", data_dir=sys.argv[1], image_size=32,
-    epochs=1, batch_size=25, recipe="modern_adamw", warmup_epochs=0,
+    epochs=1, batch_size=50, recipe="modern_adamw", warmup_epochs=0,
     run_eagerly=True)
 report = tuning.search(hm, "random", max_trials=10, output=sys.argv[2],
                        callbacks=[Rss()])
@@ -303,7 +304,8 @@ def test_chief_and_two_workers_share_one_oracle(tmp_path, tiny_dir):
     result = cli(*tune_args(tiny_dir, output, "--tuner", "random",
                             "--max-trials", "4", "--workers", "2",
                             "--timeout", "800",
-                            "--search", "width_multiplier=0.125:0.5:0.125"))
+                            "--search", "width_multiplier=0.125:0.5:0.125",
+                            batch_size=50))   # two steps a trial
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     lines = result.stdout.splitlines()
     assert any(line.startswith("[chief] best: trial") for line in lines)
