@@ -23,24 +23,26 @@ BATCH = 8
 STEPS_PER_EPOCH = 100
 
 
-def tiny(name, **kwargs):
-    """A fresh small model of ``name``, with its aux heads where it has
-    them."""
+def _tiny_arguments(name, kwargs):
+    """The small build of ``name``: minimum input, CLASSES, SMALL width,
+    and its aux heads where it has them."""
     if ki.get_model_info(name).aux:
         kwargs.setdefault("aux_logits", True)
     size = small_size(name)
-    return ki.get_model(name, input_shape=(size, size, 3), classes=CLASSES,
-                        **SMALL, **kwargs)
+    return dict(input_shape=(size, size, 3), classes=CLASSES, **SMALL,
+                **kwargs)
+
+
+def tiny(name, **kwargs):
+    """A fresh small model of ``name``."""
+    return ki.get_model(name, **_tiny_arguments(name, kwargs))
 
 
 def shared_tiny(name, **kwargs):
-    """A small model built once per process (``tests.helpers.cached_model``),
-    for tests that compile and evaluate but never train it."""
-    if ki.get_model_info(name).aux:
-        kwargs.setdefault("aux_logits", True)
-    size = small_size(name)
-    return cached_model(name, input_shape=(size, size, 3), classes=CLASSES,
-                        **SMALL, **kwargs)
+    """The same small model built once per process
+    (``tests.helpers.cached_model``), for tests that compile and evaluate
+    but never train it."""
+    return cached_model(name, **_tiny_arguments(name, kwargs))
 
 
 def fixed_batch(model, seed=0):
