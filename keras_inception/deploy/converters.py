@@ -47,12 +47,38 @@ def probabilities_endpoint(core):
     return {"serving_default": (serving_default, core.input_signature)}
 
 
-def convert_tflite(saved_model_dir, mode, calibration):
-    """The ``.tflite`` bytes of a SavedModel's ``serving_default`` in
+def tflite_source(core):
+    """``serving_default`` (``images`` in, ``probabilities`` out) as a
+    concrete function with the variables folded into constants: the graph
+    every TFLite conversion of one export starts from.
+
+    Freezing once in memory instead of converting a SavedModel written for
+    the purpose: the same operators and outputs (checked to 1e-5 and by
+    signature names), in 2 s plus 3 s a mode against 7 s plus 9-10 s a
+    mode for a width-0.25 Inception-ResNet-v2 (measured), because the
+    SavedModel importer loads and freezes every variable again each time.
+    """
+    import tensorflow as tf
+    from tensorflow.python.framework.convert_to_constants import (
+        convert_variables_to_constants_v2)
+    serve, signature = probabilities_endpoint(core)["serving_default"]
+    frozen = convert_variables_to_constants_v2(
+        tf.function(serve, input_signature=signature).get_concrete_function())
+    # The frozen function forgets its output names; name them again so the
+    # .tflite's serving_default signature says "probabilities".
+    return tf.function(lambda images: {"probabilities": frozen(images)[0]},
+                       input_signature=signature).get_concrete_function()
+
+
+def convert_tflite(source, mode, calibration):
+    """The ``.tflite`` bytes of ``source`` (from :func:`tflite_source`) in
     quantization ``mode`` (``calibration``: images for int8)."""
     import tensorflow as tf
-    converter = tf.lite.TFLiteConverter.from_saved_model(
-        saved_model_dir, signature_keys=["serving_default"])
+    # An empty trackable keeps the converter on its current path (it names
+    # the signature serving_default); without one it warns and takes the
+    # deprecated one, which writes no signatures.
+    converter = tf.lite.TFLiteConverter.from_concrete_functions(
+        [source], tf.Module())
     if mode != "none":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     if mode == "fp16":

@@ -56,8 +56,8 @@ from keras_inception.deploy.arguments import (
 from keras_inception.deploy.artifacts import (
     OnnxArtifact, SavedModelArtifact, TFLiteArtifact)
 from keras_inception.deploy.converters import (
-    ONNX_FILE, TFLITE_FILES, convert_onnx, convert_tflite,
-    probabilities_endpoint, write_saved_model)
+    ONNX_FILE, TFLITE_FILES, convert_onnx, convert_tflite, tflite_source,
+    write_saved_model)
 from keras_inception.deploy.manifest import (MANIFEST, artifact_entry,
                                              build_manifest, sha256)
 from keras_inception.deploy.serving import DEFAULT_MAX_PIXELS
@@ -239,21 +239,18 @@ def export(model, path="saved_models", formats=("saved_model",), *,
                   top_k=top_k)
             stages("SavedModel written and checked")
         if modes:
-            convert_dir = os.path.join(partial, ".convert")
-            write_saved_model(convert_dir, probabilities_endpoint(core),
-                              deploy)
-            stages("TFLite source graph written")
+            frozen = tflite_source(core)
+            stages("TFLite source graph frozen")
             for mode in modes:
                 filename = TFLITE_FILES[mode]
                 with open(os.path.join(partial, filename), "wb") as f:
-                    f.write(convert_tflite(convert_dir, mode, calibration))
+                    f.write(convert_tflite(frozen, mode, calibration))
                 key = "tflite" if mode == "none" else f"tflite_{mode}"
                 check(key, TFLiteArtifact(
                     os.path.join(partial, filename), **loader), [filename],
                     mode=mode, quantization=mode)
                 stages(f"TFLite {mode if mode != 'none' else 'fp32'} "
                        "converted and checked")
-            shutil.rmtree(convert_dir)
         if "onnx" in formats:
             convert_onnx(core, opset, os.path.join(partial, ONNX_FILE))
             check("onnx", OnnxArtifact(
