@@ -10,11 +10,18 @@ STAMP  := $(VENV)/.installed
 
 # (Re)create the virtual environment and install the package with its test
 # extras whenever setup.cfg or pyproject.toml change.
+# pip's and setuptools' notes go to .venv/install.log, shown only when the
+# install fails.
 $(STAMP): setup.cfg pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@echo "installing keras-inception and its dependencies into $(VENV)" \
+	  "(minutes on first use; log: $(VENV)/install.log)"
+	@( $(BIN)/python -m pip install --quiet --upgrade pip && \
+	   $(BIN)/python -m pip install --quiet -e ".[dev]" ) \
+	  > $(VENV)/install.log 2>&1 || \
+	  { cat $(VENV)/install.log; echo "install failed"; exit 1; }
 	@touch $(STAMP)
+	@echo "installed; $(BIN)/keras-inception --help lists the commands"
 
 venv: $(STAMP)
 

@@ -1,7 +1,9 @@
 """keras_inception: every Inception generation as Keras 3 applications.
 
 This module re-exports the builders and the model helpers of
-:mod:`~keras_inception.models`. The subpackages, in dependency order (each
+:mod:`~keras_inception.models`, imported on first use: ``import
+keras_inception`` loads no TensorFlow, so the command line's ``--help``
+answers at once (:mod:`keras_inception.utils.lazy`). The subpackages, in dependency order (each
 imports only those before it; :mod:`~keras_inception.utils` is below all):
 
 - :mod:`~keras_inception.models`: the networks, their registry and helpers.
@@ -23,26 +25,24 @@ Example:
     'inception_resnet_v2'
 """
 
-from keras_inception.models.bn_inception import BNInception
-from keras_inception.models.builder import ModelInfo, strip_aux
-from keras_inception.models.features import feature_extractor, feature_info
-from keras_inception.models.imagenet import (decode_predictions,
-                                             preprocess_input)
-from keras_inception.models.inception_resnet_v1 import InceptionResNetV1
-from keras_inception.models.inception_resnet_v2 import InceptionResNetV2
-from keras_inception.models.inception_v1 import InceptionV1
-from keras_inception.models.inception_v2 import InceptionV2
-from keras_inception.models.inception_v3 import InceptionV3
-from keras_inception.models.inception_v4 import InceptionV4
-from keras_inception.models.macs import count_macs
-from keras_inception.models.registry import (get_builder, get_model,
-                                             get_model_info, list_models)
+from keras_inception.utils.lazy import lazy_namespace
 from keras_inception.version import __version__
 
-__all__ = [
-    "BNInception", "InceptionResNetV1", "InceptionResNetV2", "InceptionV1",
-    "InceptionV2", "InceptionV3", "InceptionV4", "ModelInfo", "count_macs",
-    "decode_predictions", "feature_extractor", "feature_info", "get_builder",
-    "get_model", "get_model_info", "list_models", "preprocess_input",
-    "strip_aux",
-]
+_NAMESPACE = lazy_namespace(__name__, {
+    "models.bn_inception": ["BNInception"],
+    "models.builder": ["ModelInfo", "strip_aux"],
+    "models.features": ["feature_extractor", "feature_info"],
+    "models.imagenet": ["decode_predictions", "preprocess_input"],
+    "models.inception_resnet_v1": ["InceptionResNetV1"],
+    "models.inception_resnet_v2": ["InceptionResNetV2"],
+    "models.inception_v1": ["InceptionV1"],
+    "models.inception_v2": ["InceptionV2"],
+    "models.inception_v3": ["InceptionV3"],
+    "models.inception_v4": ["InceptionV4"],
+    "models.macs": ["count_macs"],
+    "models.registry": ["get_builder", "get_model", "get_model_info",
+                        "list_models"],
+})
+__getattr__ = _NAMESPACE.attribute
+__dir__ = _NAMESPACE.listing
+__all__ = _NAMESPACE.names

@@ -130,7 +130,7 @@ def test_killed_run_resumes_at_the_step_and_ends_with_the_same_weights(
     killed, whole = tmp_path / "killed", tmp_path / "whole"
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     command = [sys.executable, "-m", "keras_inception.cli", "train",
-               *cli_args(config), "--verbose", "0"]
+               *cli_args(config), "--progress", "none"]
     uninterrupted = subprocess.Popen(command + ["--output", str(whole)],
                                      env=env, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True)
@@ -229,7 +229,7 @@ def test_folder_with_broken_files_trains_and_reports_them(tmp_path, capsys):
                       "--dataset", root, "--output", out, "--epochs", 1,
                       "--batch-size", 4, "--image-size", 32,
                       "--width-multiplier", 0.25, "--jit-compile", "false",
-                      "--verbose", 2)
+                      "--progress", "epoch")
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads((out / "summary.json").read_text())
     assert sorted(os.path.basename(p) for p in summary["skipped_files"]) \
@@ -237,7 +237,7 @@ def test_folder_with_broken_files_trains_and_reports_them(tmp_path, capsys):
     assert "skipped 2 unreadable files" in result.stdout
 
     evaluated = cli_here(capsys, "evaluate", "--checkpoint", out,
-                         "--verbose", 0)
+                         "--progress", "none")
     assert evaluated.returncode == 0, evaluated.stderr[-3000:]
     assert "top-1" in evaluated.stdout
 
@@ -255,7 +255,7 @@ def test_multi_worker_training_through_launch(tmp_path, data_dir):
     result = cli("launch", "--workers", 2, "--", "train",
                  *cli_args(config), "--strategy",
                  "multi_worker", "--data-dir", data_dir, "--output", out,
-                 "--verbose", 2, timeout=900)
+                 "--progress", "epoch", timeout=900)
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     assert "[worker 0]" in result.stdout and "[worker 1]" in result.stdout
     other = out / "workers" / "worker-1" / "last.weights.h5"

@@ -10,21 +10,24 @@ of the package (it may import every other subpackage).
 :func:`main` (here) parses, runs and turns the library's exceptions into
 messages (exit code 2). Run it as ``keras-inception`` or
 ``python -m keras_inception.cli``.
+
+Nothing here imports TensorFlow or Keras at module level: ``--help`` and
+the errors that need no model answer at once, and the command sets
+TensorFlow's logging environment before TensorFlow loads
+(:mod:`keras_inception.utils.quiet`).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import sys
+import traceback
 
 from keras_inception.cli.parser import build_parser
+from keras_inception.utils.quiet import (quiet_tensorflow,
+                                         set_log_environment)
 
 __all__ = ["build_parser", "main"]
-
-
-def _quiet_tensorflow():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -58,16 +61,31 @@ def _show_logs():
 
 
 def main(argv=None):
-    """Runs ``keras-inception`` with ``argv`` (default: ``sys.argv[1:]``);
-    returns the exit code."""
-    _quiet_tensorflow()
-    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    """Runs ``keras-inception`` with ``argv``; returns the exit code.
+
+    With ``argv=None`` (the program's own command line, ``sys.argv[1:]``)
+    the process's stderr is filtered of TensorFlow's start-up lines for the
+    whole command unless ``--verbose``
+    (:func:`~keras_inception.utils.quiet.quiet_tensorflow`); a caller that
+    passes ``argv`` (a test, a script) keeps its stderr as it is.
+    """
+    program = argv is None
+    argv = sys.argv[1:] if program else [str(a) for a in argv]
     args = build_parser().parse_args(argv)
     args.argv = argv
+    if program:
+        stderr_filter = quiet_tensorflow(args.verbose)
+    else:
+        stderr_filter = set_log_environment(args.verbose)
     _show_logs()
     try:
         return args.func(args)
     except (ValueError, TypeError, RuntimeError, OSError) as err:
+        if args.verbose:
+            traceback.print_exc()
         print(f"keras-inception {args.command}: error: {err}",
               file=sys.stderr)
         return 2
+    finally:
+        if stderr_filter is not None:
+            stderr_filter.stop()

@@ -12,26 +12,24 @@ from keras_inception.cli.formatting import format_export, format_summary
 
 
 def cmd_models(args):
-    from keras_inception.models.table import format_table, model_rows
+    from keras_inception.models.table import format_table, table_rows
 
     def progress(name):
-        print(f"  built {name}", file=sys.stderr, flush=True)
+        print(f"  measured {name}", file=sys.stderr, flush=True)
 
-    print(format_table(model_rows(args.names or None, progress=progress)))
+    print(format_table(table_rows(args.names or None, progress=progress)))
     return 0
 
 
 def cmd_summary(args):
-    import keras
-
-    from keras_inception.models import registry
-    from keras_inception.utils.plotting import plot_architecture
-
     if args.plot and not args.plot.lower().endswith(".png"):
         raise ValueError(f"--plot must name a .png file; received "
                          f"{args.plot!r}.")
     if args.dpi <= 0:
         raise ValueError(f"--dpi must be positive; received {args.dpi}.")
+    from keras_inception.models import registry
+    from keras_inception.utils.plotting import plot_architecture
+
     kwargs = {}
     if args.input_size is not None:
         kwargs["input_shape"] = (args.input_size, args.input_size, 3)
@@ -46,14 +44,15 @@ def cmd_summary(args):
     if args.plot:
         path = plot_architecture(model, args.plot, dpi=args.dpi)
         print(f"architecture diagram written to {path}")
-    del keras
     return 0
 
 
-def _verbose(args):
-    if args.verbose is not None:
-        return args.verbose
-    return 1 if sys.stdout.isatty() else 2
+def _progress(args):
+    """``--progress`` as the library's ``verbose`` (Keras's 0, 1, 2)."""
+    mode = args.progress
+    if mode == "auto":
+        mode = "bar" if sys.stderr.isatty() else "epoch"
+    return {"none": 0, "bar": 1, "epoch": 2}[mode]
 
 
 def cmd_train(args):
@@ -63,7 +62,7 @@ def cmd_train(args):
         runner.TrainConfig)}
     values = {k: v for k, v in vars(args).items()
               if k in fields and v is not None}
-    values["verbose"] = _verbose(args)
+    values["verbose"] = _progress(args)
     summary = runner.train(runner.TrainConfig(**values))
     print(format_summary(summary, args.output))
     return 0
@@ -75,7 +74,7 @@ def cmd_evaluate(args):
     result = runner.evaluate(args.checkpoint, args.dataset,
                              batch_size=args.batch_size,
                              data_dir=args.data_dir,
-                             verbose=_verbose(args))
+                             verbose=_progress(args))
     print(f"evaluated {result['weights']} on {result['dataset']}: "
           f"top-1 {100 * result['top1']:.2f}%, top-5 "
           f"{100 * result['top5']:.2f}%, loss {result['loss']:.4f}; "
@@ -85,8 +84,6 @@ def cmd_evaluate(args):
 
 
 def cmd_launch(args):
-    from keras_inception.distribute import launcher
-
     command = list(args.command)
     if command and command[0] == "--":
         command = command[1:]
@@ -97,14 +94,14 @@ def cmd_launch(args):
     if command[0] != "train":
         raise ValueError("`launch` runs `train`; received "
                          f"{command[0]!r}.")
+    from keras_inception.distribute import launcher
+
     return launcher.launch(
         args.workers, [sys.executable, "-m", "keras_inception.cli", *command],
         timeout=args.timeout)
 
 
 def cmd_export(args):
-    from keras_inception.deploy import export
-
     if (args.checkpoint is None) == (args.model is None):
         raise ValueError("give either --checkpoint RUN (a training run or a "
                          "weights file in one) or --model NAME --weights "
@@ -127,7 +124,9 @@ def cmd_export(args):
                      width_multiplier=args.width_multiplier)
     common = {k: v for k, v in given.items() if v is not None}
     common.update(path=args.output, formats=args.format,
-                  overwrite=args.overwrite)
+                  overwrite=args.overwrite, verbose=_progress(args))
+    from keras_inception.deploy import export
+
     if args.checkpoint is not None:
         result = export.export_checkpoint(args.checkpoint, **common)
     else:
@@ -136,12 +135,12 @@ def cmd_export(args):
     return 0
 
 
-
 def cmd_predict(args):
-    from keras_inception.deploy.artifacts import load_artifact
     from keras_inception.utils.checks import check_count
 
     check_count(args.top, "top")   # before loading anything
+    from keras_inception.deploy.artifacts import load_artifact
+
     artifact = load_artifact(args.artifact)
     probabilities = artifact.predict_files(args.images)
     print(f"{artifact.kind}: {artifact.path}")
@@ -220,7 +219,7 @@ def cmd_tune(args):
         "run_eagerly", "seed",
         "deterministic", "data_dir", "validation_fraction", "cache")
         if getattr(args, k) is not None}
-    options["verbose"] = args.verbose or 0
+    options["verbose"] = _progress(args)
     hypermodel = tuning.InceptionHyperModel(
         args.model, space=space, fixed=fixed, max_params=args.max_params,
         max_gmacs=args.max_gmacs, **options)

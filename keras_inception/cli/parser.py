@@ -93,24 +93,50 @@ def _add_train_arguments(p):
                    help="also back up every N steps (0: each epoch) " + d)
     p.add_argument("--overwrite", action="store_true",
                    help="delete an existing run in --output first")
-    p.add_argument("--verbose", type=int, choices=(0, 1, 2),
-                   help="0 silent, 1 progress bar, 2 a line per epoch "
-                   "(default: 1 on a terminal, else 2)")
+
+
+PROGRESS = ("auto", "bar", "epoch", "none")
+
+
+def _common_options(progress):
+    """The options every command takes (``--verbose``) and, with
+    ``progress``, ``--progress``: a parent parser."""
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a subcommand's default must not undo `keras-inception
+    # --verbose COMMAND`.
+    common.add_argument("--verbose", action="store_true",
+                        default=argparse.SUPPRESS,
+                        help="show TensorFlow's own log lines and the full "
+                        "traceback of an error")
+    if progress:
+        common.add_argument(
+            "--progress", choices=PROGRESS, default="auto",
+            help="bar: a progress bar with images/s and ETA; epoch: one "
+            "line per epoch; none; auto: a bar on a terminal, else a line "
+            "per epoch (default: %(default)s)")
+    return common
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="keras-inception",
-        description="Inception-family models for Keras 3.")
+        description="Inception-family models for Keras 3.",
+        parents=[_common_options(progress=False)])
+    parser.set_defaults(verbose=False)
+    quiet, progress = _common_options(False), _common_options(True)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("models", help="table of every generation: "
-                       "parameters and GMACs beside the papers' figures")
+    p = sub.add_parser(
+        "models", parents=[quiet],
+        help="table of every generation: "
+        "parameters and GMACs beside the papers' figures")
     p.add_argument("names", nargs="*", help="only these models")
     p.set_defaults(func=cmd_models)
 
-    p = sub.add_parser("summary", help="Keras summary of one model and, "
-                       "with --plot, its architecture diagram (PNG)")
+    p = sub.add_parser(
+        "summary", parents=[quiet],
+        help="Keras summary of one model and, "
+        "with --plot, its architecture diagram (PNG)")
     p.add_argument("name", help="model name, e.g. inception_v3")
     p.add_argument("--plot", metavar="FILE.png",
                    help="write the architecture diagram here (Graphviz)")
@@ -119,24 +145,29 @@ def build_parser():
     p.add_argument("--dpi", type=int, default=72)
     p.set_defaults(func=cmd_summary)
 
-    p = sub.add_parser("train", help="train a model: checkpoints, logs, "
-                       "curves PNG, summary; rerun to resume")
+    p = sub.add_parser(
+        "train", parents=[progress],
+        help="train a model: checkpoints, logs, "
+        "curves PNG, summary; rerun to resume")
     _add_train_arguments(p)
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("evaluate", help="top-1/top-5 of a run's weights on "
-                       "a dataset's validation split")
+    p = sub.add_parser(
+        "evaluate", parents=[progress],
+        help="top-1/top-5 of a run's weights on "
+        "a dataset's validation split")
     p.add_argument("--checkpoint", required=True,
                    help="run folder (best weights) or a weights file in one")
     p.add_argument("--dataset", help="default: the run's dataset")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--data-dir")
-    p.add_argument("--verbose", type=int, choices=(0, 1, 2))
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("export", help="SavedModel (TF Serving), TFLite and "
-                       "ONNX of a run or a weights file, each checked "
-                       "against Keras")
+    p = sub.add_parser(
+        "export", parents=[progress],
+        help="SavedModel (TF Serving), TFLite and "
+        "ONNX of a run or a weights file, each checked "
+        "against Keras")
     src = p.add_argument_group("what to export")
     src.add_argument("--checkpoint",
                      help="a training run folder, or a weights file in one")
@@ -177,8 +208,10 @@ def build_parser():
                    "(default: 1000)")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("predict", help="top-5 classes of image files from a "
-                       "SavedModel, .tflite, .onnx or training run")
+    p = sub.add_parser(
+        "predict", parents=[quiet],
+        help="top-5 classes of image files from a "
+        "SavedModel, .tflite, .onnx or training run")
     p.add_argument("images", nargs="+", metavar="IMAGE",
                    help="JPEG, PNG, GIF or BMP files")
     p.add_argument("--artifact", required=True,
@@ -188,9 +221,11 @@ def build_parser():
                    help="classes per image (default: %(default)s)")
     p.set_defaults(func=cmd_predict)
 
-    p = sub.add_parser("tune", help="keras-tuner search over width and "
-                       "depth (and more) within a parameter/GMAC budget: "
-                       "trials table (CSV), Pareto PNG, best run folder")
+    p = sub.add_parser(
+        "tune", parents=[progress],
+        help="keras-tuner search over width and "
+        "depth (and more) within a parameter/GMAC budget: "
+        "trials table (CSV), Pareto PNG, best run folder")
     d = "(default: %(default)s)"
     p.add_argument("--model", default="inception_v3", help=d)
     p.add_argument("--dataset", default="default", help=d)
@@ -237,12 +272,12 @@ def build_parser():
                    "this machine, sharing one oracle")
     p.add_argument("--timeout", type=float,
                    help="with --workers: seconds before all are stopped")
-    p.add_argument("--verbose", type=int, choices=(0, 1, 2),
-                   help="Keras progress inside each trial (default: 0)")
     p.set_defaults(func=cmd_tune)
 
-    p = sub.add_parser("launch", help="start N local workers of `train` "
-                       "with TF_CONFIG set (MultiWorkerMirroredStrategy)")
+    p = sub.add_parser(
+        "launch", parents=[quiet],
+        help="start N local workers of `train` "
+        "with TF_CONFIG set (MultiWorkerMirroredStrategy)")
     p.add_argument("--workers", type=int, required=True)
     p.add_argument("--timeout", type=float, default=None,
                    help="seconds before all workers are stopped")

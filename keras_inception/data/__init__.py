@@ -13,21 +13,20 @@ utils subpackages.
 - :mod:`.shapes`: the embedded dataset ``inception_shapes`` (a TFDS builder).
 """
 
-from keras_inception.data.catalog import EMBEDDED, IN_MEMORY_BYTES
-from keras_inception.data.folders import (IMAGE_EXTENSIONS,
-                                          PROGRESS_MIN_FILES, ImageFolder,
-                                          list_image_folder, scan_images,
-                                          split_by_class)
-from keras_inception.data.pipeline import (MIN_IMAGE_SIZE, ImageData, load,
-                                           train_stream)
-from keras_inception.data.transforms import (AUGMENTS, PREPROCESSING,
-                                             decode_image, eval_transform,
-                                             train_transform)
+from keras_inception.utils.lazy import lazy_namespace
 
-__all__ = [
-    "AUGMENTS", "EMBEDDED", "IMAGE_EXTENSIONS", "IN_MEMORY_BYTES",
-    "MIN_IMAGE_SIZE", "PREPROCESSING", "PROGRESS_MIN_FILES", "ImageData",
-    "ImageFolder", "decode_image", "eval_transform", "list_image_folder",
-    "load", "scan_images", "split_by_class", "train_stream",
-    "train_transform",
-]
+# Imported on first use (keras_inception.utils.lazy): importing the
+# package loads no TensorFlow.
+_NAMESPACE = lazy_namespace(__name__, {
+    "catalog": ["EMBEDDED", "IN_MEMORY_BYTES"],
+    "folders": [
+        "IMAGE_EXTENSIONS", "PROGRESS_MIN_FILES", "ImageFolder",
+        "list_image_folder", "scan_images", "split_by_class"],
+    "pipeline": ["MIN_IMAGE_SIZE", "ImageData", "load", "train_stream"],
+    "transforms": [
+        "AUGMENTS", "PREPROCESSING", "decode_image", "eval_transform",
+        "train_transform"],
+})
+__getattr__ = _NAMESPACE.attribute
+__dir__ = _NAMESPACE.listing
+__all__ = _NAMESPACE.names

@@ -9,11 +9,15 @@ download.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
+import io
 import logging
 import os
 import re
+import sys
+import time
 from typing import Callable
 
 import numpy as np
@@ -122,6 +126,19 @@ def _tfds_builder(dataset, data_dir):
         raise ValueError(f"`dataset` {dataset!r}: {e}") from e
 
 
+def _prepare(builder, dataset):
+    """Downloads and prepares ``builder``'s data when needed (and allowed):
+    TFDS's bars on a terminal, else our one line before and after."""
+    if builder.is_prepared():
+        return
+    logger.info("preparing %s in %s (first use)", dataset, builder.data_dir)
+    start = time.perf_counter()
+    tfds.display_progress_bar(sys.stderr.isatty())
+    with contextlib.redirect_stdout(io.StringIO()):   # TFDS's own prints
+        builder.download_and_prepare()
+    logger.info("%s prepared in %.0f s", dataset, time.perf_counter() - start)
+
+
 def _open_tfds(dataset, data_dir, validation_fraction, cache):
     builder = _tfds_builder(dataset, data_dir)
     info = builder.info
@@ -135,7 +152,8 @@ def _open_tfds(dataset, data_dir, validation_fraction, cache):
             f"`dataset` {dataset!r} is not an image classification "
             "dataset: it needs supervised keys (uint8 image, class label).")
     image_key = keys[0]
-    builder.download_and_prepare()     # downloads when needed and allowed
+    _prepare(builder, dataset)
+
     splits = info.splits
     if "train" not in splits:
         raise ValueError(f"`dataset` {dataset!r} has no 'train' split "

@@ -12,11 +12,11 @@ import dataclasses
 import os
 from typing import Optional
 
-import keras
 import numpy as np
 import tensorflow as tf
 
 from keras_inception.data.transforms import decode_image
+from keras_inception.utils.progress import Progress
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 # Scans of at least this many files show a progress bar.
@@ -205,14 +205,14 @@ def scan_images(paths):
     decoded = tf.data.Dataset.from_tensor_slices(paths).enumerate()
     decoded = decoded.map(_readable_index, tf.data.AUTOTUNE,
                           deterministic=False).ignore_errors().batch(256)
-    progress = (keras.utils.Progbar(len(paths), unit_name="file")
-                if len(paths) >= PROGRESS_MIN_FILES else None)
+    progress = Progress(len(paths), desc="checking image files",
+                        unit="file", mode="auto"
+                        if len(paths) >= PROGRESS_MIN_FILES else "none")
     ok = np.zeros(len(paths), bool)
     for indices, _ in decoded:
         ok[indices.numpy()] = True
-        if progress is not None:
-            progress.add(len(indices))
-    if progress is not None:
-        progress.update(len(paths), finalize=True)
+        progress.update(ok.sum())    # unreadable files are not counted
+    progress.update(len(paths))
+    progress.close(unreadable=int(len(paths) - ok.sum()))
     return (tuple(p for p, good in zip(paths, ok) if good),
             tuple(p for p, good in zip(paths, ok) if not good))

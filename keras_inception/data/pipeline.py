@@ -22,7 +22,6 @@ Example:
     >>> shapes = data.load("inception_shapes/tiny", image_size=32,
     ...                    batch_size=25, data_dir=tempfile.mkdtemp(),
     ...                    augment="light", min_crop_area=0.75)
-    Downloading and preparing dataset ...reuse this data.
     >>> shapes.class_names[:3], shapes.num_train, shapes.steps_per_epoch
     (('disc_small', 'disc_large', 'square_small'), 100, 4)
     >>> images, labels = next(iter(shapes.train))

@@ -30,38 +30,30 @@ Example:
     ['fp16']
 """
 
-from keras_inception.deploy.arguments import (DEFAULT_OPSET, FORMATS,
-                                              OPSETS, QUANTIZE,
-                                              parse_formats, parse_quantize)
-from keras_inception.deploy.artifacts import (KINDS, Artifact,
-                                              KerasArtifact, OnnxArtifact,
-                                              SavedModelArtifact,
-                                              TFLiteArtifact, artifact_kind,
-                                              load_artifact)
-from keras_inception.deploy.converters import ONNX_FILE, TFLITE_FILES
-from keras_inception.deploy.export import (ExportError, ExportResult,
-                                           export_checkpoint, export_weights)
-from keras_inception.deploy.manifest import MANIFEST
-from keras_inception.deploy.serving import (DEFAULT_MAX_PIXELS,
-                                            IMAGE_FORMATS, MODELS_CONFIG,
-                                            WARMUP_FILE, check_image_file,
-                                            image_view, models_config,
-                                            read_warmup, saved_model_versions,
-                                            served_models, signatures,
-                                            write_models_config,
-                                            write_warmup)
-from keras_inception.deploy.verification import (FP32_TOLERANCE,
-                                                 QUANTIZED_TARGETS)
-from keras_inception.deploy.wrapping import deployable
+from keras_inception.utils.lazy import lazy_namespace
 
-__all__ = [
-    "DEFAULT_MAX_PIXELS", "DEFAULT_OPSET", "FORMATS", "FP32_TOLERANCE",
-    "IMAGE_FORMATS", "KINDS", "MANIFEST", "MODELS_CONFIG", "ONNX_FILE",
-    "OPSETS", "QUANTIZE", "QUANTIZED_TARGETS", "TFLITE_FILES", "WARMUP_FILE",
-    "Artifact", "ExportError", "ExportResult", "KerasArtifact",
-    "OnnxArtifact", "SavedModelArtifact", "TFLiteArtifact", "artifact_kind",
-    "check_image_file", "deployable", "export_checkpoint", "export_weights",
-    "image_view", "load_artifact", "models_config", "parse_formats",
-    "parse_quantize", "read_warmup", "saved_model_versions", "served_models",
-    "signatures", "write_models_config", "write_warmup",
-]
+# Imported on first use (keras_inception.utils.lazy): importing the
+# package loads no TensorFlow.
+_NAMESPACE = lazy_namespace(__name__, {
+    "arguments": [
+        "DEFAULT_OPSET", "FORMATS", "OPSETS", "QUANTIZE", "parse_formats",
+        "parse_quantize"],
+    "artifacts": [
+        "KINDS", "Artifact", "KerasArtifact", "OnnxArtifact",
+        "SavedModelArtifact", "TFLiteArtifact", "artifact_kind",
+        "load_artifact"],
+    "converters": ["ONNX_FILE", "TFLITE_FILES"],
+    "export": [
+        "ExportError", "ExportResult", "export_checkpoint", "export_weights"],
+    "manifest": ["MANIFEST"],
+    "serving": [
+        "DEFAULT_MAX_PIXELS", "IMAGE_FORMATS", "MODELS_CONFIG", "WARMUP_FILE",
+        "check_image_file", "image_view", "models_config", "read_warmup",
+        "saved_model_versions", "served_models", "signatures",
+        "write_models_config", "write_warmup"],
+    "verification": ["FP32_TOLERANCE", "QUANTIZED_TARGETS"],
+    "wrapping": ["deployable"],
+})
+__getattr__ = _NAMESPACE.attribute
+__dir__ = _NAMESPACE.listing
+__all__ = _NAMESPACE.names

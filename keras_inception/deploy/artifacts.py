@@ -100,17 +100,22 @@ class Artifact:
         self.max_pixels = int(max_pixels)
         self.manifest = manifest
 
-    def predict(self, images, batch_size=16):
+    def predict(self, images, batch_size=16, progress=None):
         """Probabilities ``[N, classes]`` of float32 images ``[N, S, S, 3]``
-        holding 0-255 RGB pixels."""
+        holding 0-255 RGB pixels; ``progress``: a
+        :class:`~keras_inception.utils.progress.Progress` told of each
+        batch."""
         images = np.asarray(images, np.float32)
         expected = (self.image_size, self.image_size, 3)
         if images.ndim != 4 or images.shape[1:] != expected:
             raise ValueError(f"`images` must have shape (N, "
                              f"{', '.join(map(str, expected))}); received "
                              f"{images.shape}.")
-        out = [self._run(images[i:i + batch_size])
-               for i in range(0, len(images), batch_size)]
+        out = []
+        for i in range(0, len(images), batch_size):
+            out.append(self._run(images[i:i + batch_size]))
+            if progress is not None:
+                progress.update(len(out))
         return np.concatenate(out).astype(np.float32) if out else \
             np.zeros((0, len(self.class_names)), np.float32)
 

@@ -66,6 +66,7 @@ from keras_inception.deploy.wrapping import deployable
 from keras_inception.models import registry
 from keras_inception.utils import atomic as _io
 from keras_inception.utils.checks import check_bool, check_count
+from keras_inception.utils.progress import progress_mode
 
 logger = logging.getLogger("keras_inception")
 
@@ -115,7 +116,7 @@ def export(model, path="saved_models", formats=("saved_model",), *,
            validation_data=None, parity_images=64, calibration_images=200,
            evaluation_images=1000, opset=DEFAULT_OPSET, top_k=None,
            max_pixels=DEFAULT_MAX_PIXELS, source=None, overwrite=False,
-           seed=0):
+           seed=0, verbose=0):
     """Exports ``model`` as one version under ``path/name/`` and checks
     every artifact against it.
 
@@ -154,6 +155,7 @@ def export(model, path="saved_models", formats=("saved_model",), *,
         source: a dict recorded in the manifest (checkpoint, dataset, ...).
         overwrite: replace an existing version.
         seed: seeds the random parity images.
+        verbose: progress of each check: 0 none, 1 a bar, 2 a line.
 
     Returns:
         An :class:`ExportResult`.
@@ -183,6 +185,7 @@ def export(model, path="saved_models", formats=("saved_model",), *,
         check_count(locals()[arg], arg, minimum)
     check_opset(opset)
     check_bool(overwrite, "overwrite")
+    progress_mode(verbose)
     if "int8" in modes and calibration_data is None:
         raise ValueError("`quantize` int8 needs `calibration_data` (images "
                          "from the input pipeline) to calibrate its ranges.")
@@ -214,7 +217,7 @@ def export(model, path="saved_models", formats=("saved_model",), *,
     stages = _Stages(label, 2 + ("saved_model" in formats)
                      + (len(modes) + 1 if modes else 0) + ("onnx" in formats))
     core = wrapping.core(deploy, image_size)
-    verifier = Verifier(label, core, parity_set, eval_set, labels)
+    verifier = Verifier(label, core, parity_set, eval_set, labels, verbose)
     stages(f"Keras outputs on {len(verifier.eval_reference)} images")
 
     partial = versions.make_partial(model_dir, version)

@@ -19,8 +19,11 @@ Example:
 from __future__ import annotations
 
 import logging
+import math
 
 import numpy as np
+
+from keras_inception.utils.progress import Progress
 
 logger = logging.getLogger("keras_inception")
 
@@ -65,10 +68,24 @@ def measure_accuracy(reference, outputs, labels):
             "top1_agreement": top1_agreement(outputs, reference)}
 
 
-def keras_outputs(core, images, batch_size=16):
-    """The Keras model's probabilities (``core``: its traced call)."""
-    return np.concatenate([core(images[i:i + batch_size]).numpy()
-                           for i in range(0, len(images), batch_size)])
+BATCH = 16
+
+
+def _progress(what, images, verbose):
+    return Progress(math.ceil(len(images) / BATCH), desc=what, unit="image",
+                    scale=BATCH, limit=len(images), mode=verbose)
+
+
+def keras_outputs(core, images, verbose=0):
+    """The Keras model's probabilities (``core``: its traced call);
+    ``verbose``: a :class:`~keras_inception.utils.progress.Progress`
+    mode."""
+    progress, out = _progress("Keras outputs", images, verbose), []
+    for i in range(0, len(images), BATCH):
+        out.append(core(images[i:i + BATCH]).numpy())
+        progress.update(len(out))
+    progress.close()
+    return np.concatenate(out)
 
 
 def meets_targets(mode, parity, accuracy):
@@ -92,19 +109,23 @@ class Verifier:
         eval_set: ``None``, or labelled images (``parity_set`` first)
             quantized artifacts are also scored on.
         labels: the labels of ``eval_set``.
+        verbose: progress of each model's run over the images (a
+            :class:`~keras_inception.utils.progress.Progress` mode).
 
     Attributes:
         failures: float32 artifacts beyond :data:`FP32_TOLERANCE`, as
             messages.
     """
 
-    def __init__(self, label, core, parity_set, eval_set=None, labels=None):
+    def __init__(self, label, core, parity_set, eval_set=None, labels=None,
+                 verbose=0):
         self.label, self.parity_set = label, parity_set
         self.eval_set, self.labels = eval_set, labels
+        self.verbose = verbose
         # The parity images are the first of the evaluation images: each
         # model runs once on the larger set.
         self.eval_reference = keras_outputs(
-            core, eval_set if eval_set is not None else parity_set)
+            core, eval_set if eval_set is not None else parity_set, verbose)
         self.reference = self.eval_reference[:len(parity_set)]
         self.failures = []
 
@@ -114,8 +135,10 @@ class Verifier:
         ``targets`` and ``meets_targets``."""
         entry = {}
         scored = mode != "none" and self.eval_set is not None
-        outputs = artifact.predict(self.eval_set if scored
-                                   else self.parity_set)
+        images = self.eval_set if scored else self.parity_set
+        progress = _progress(f"checking {key}", images, self.verbose)
+        outputs = artifact.predict(images, BATCH, progress)
+        progress.close()
         entry["parity"] = measure_parity(self.reference,
                                          outputs[:len(self.parity_set)])
         if mode == "none":

@@ -13,21 +13,20 @@ imports only the utils subpackage.
   workers.
 """
 
-from keras_inception.distribute.launcher import launch
-from keras_inception.distribute.multi_worker import (MultiWorkerModel,
-                                                     for_strategy,
-                                                     sync_moving_statistics)
-from keras_inception.distribute.strategies import (STRATEGIES,
-                                                   check_global_batch,
-                                                   get_strategy,
-                                                   is_multi_worker, task_info)
-from keras_inception.distribute.tf_config import (TF_CONFIG_EXAMPLE,
-                                                  num_training_tasks,
-                                                  parse_tf_config)
+from keras_inception.utils.lazy import lazy_namespace
 
-__all__ = [
-    "MultiWorkerModel", "STRATEGIES", "TF_CONFIG_EXAMPLE",
-    "check_global_batch", "for_strategy", "get_strategy", "is_multi_worker",
-    "launch", "num_training_tasks", "parse_tf_config",
-    "sync_moving_statistics", "task_info",
-]
+# Imported on first use (keras_inception.utils.lazy): importing the
+# package loads no TensorFlow.
+_NAMESPACE = lazy_namespace(__name__, {
+    "launcher": ["launch"],
+    "multi_worker": [
+        "MultiWorkerModel", "for_strategy", "sync_moving_statistics"],
+    "strategies": [
+        "STRATEGIES", "check_global_batch", "get_strategy", "is_multi_worker",
+        "task_info"],
+    "tf_config": [
+        "TF_CONFIG_EXAMPLE", "num_training_tasks", "parse_tf_config"],
+})
+__getattr__ = _NAMESPACE.attribute
+__dir__ = _NAMESPACE.listing
+__all__ = _NAMESPACE.names

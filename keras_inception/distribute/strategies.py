@@ -4,7 +4,8 @@
 :func:`check_global_batch` splits a global batch over its replicas,
 :func:`task_info` says which task this process is and
 :func:`is_multi_worker` whether Keras treats a strategy as multi-worker
-(TensorFlow backend only).
+(TensorFlow backend only) and :func:`describe_devices` what a strategy
+computes on, in words.
 
 Example:
     >>> import keras_inception
@@ -19,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import numbers
+import os
 
 import tensorflow as tf
 
@@ -104,6 +106,41 @@ def get_strategy(name="auto", *, devices=None):
     if key == "multi_worker":
         return _multi_worker_strategy(devices)
     return _tpu_strategy(devices)
+
+
+def describe_devices(strategy=None):
+    """What ``strategy`` (default: the current one) computes on, for a
+    message: ``"CPU (2 cores); no GPU found"``, ``"1 GPU (NVIDIA H100 80GB
+    HBM3)"``, ``"2 GPUs (...), MirroredStrategy with 2 replicas"``.
+
+    Example:
+        >>> describe_devices().startswith("CPU (")   # this machine: no GPU
+        True
+    """
+    strategy = strategy or tf.distribute.get_strategy()
+    gpus = tf.config.list_physical_devices("GPU")
+    try:
+        devices = [d.upper() for d in strategy.extended.worker_devices]
+        used = sum("GPU:" in d for d in devices)
+    except RuntimeError:
+        # The default strategy names no devices: TensorFlow places ops on
+        # GPU:0 when there is one.
+        used = min(len(gpus), 1)
+    if used:
+        names = sorted({tf.config.experimental.get_device_details(g).get(
+            "device_name", g.name) for g in gpus})
+        text = f"{used} GPU{'s' if used > 1 else ''} ({', '.join(names)})"
+    else:
+        cores = (len(os.sched_getaffinity(0))
+                 if hasattr(os, "sched_getaffinity") else os.cpu_count())
+        text = f"CPU ({cores} cores); " + (
+            "no GPU found" if not gpus else
+            f"{len(gpus)} GPU{'s' if len(gpus) > 1 else ''} not used")
+    replicas = strategy.num_replicas_in_sync
+    if replicas > 1 or is_multi_worker(strategy):
+        text += (f", {type(strategy).__name__} with {replicas} "
+                 f"replica{'s' if replicas > 1 else ''}")
+    return text
 
 
 def _strategy_name(name):

@@ -20,6 +20,7 @@ from keras_inception.models import inception_v1
 from keras_inception.models import inception_v2
 from keras_inception.models import inception_v3
 from keras_inception.models import inception_v4
+from keras_inception.models import names
 from keras_inception.models.builder import check_block_counts
 
 # In order of publication.
@@ -47,16 +48,12 @@ def list_models(include_variants=False):
 
 
 def _resolve(name):
-    if not isinstance(name, str):
-        raise TypeError(f"`name` must be a model name (one of "
-                        f"{list_models()}); received {name!r}.")
-    key = name.strip().lower().replace("-", "_")
-    key = _ALIASES.get(key, key)
-    if key not in _REGISTRY:
-        raise ValueError(f"Unknown model {name!r}; `name` must be one of "
-                         f"{list_models()} (or their builder names, e.g. "
-                         "'InceptionV3').")
-    return key
+    return names.resolve(name, _REGISTRY, _ALIASES, list_models())
+
+
+def aliases():
+    """Lower-case builder names (``"inceptionv3"``) to registry names."""
+    return dict(_ALIASES)
 
 
 def unwrap(model):

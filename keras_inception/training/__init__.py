@@ -16,14 +16,16 @@ imports the data, distribute, models and utils subpackages.
   (also importable as :mod:`keras_inception.runner`).
 """
 
-from keras_inception.training.compiling import (compile_for_training,
-                                                targets_for)
-from keras_inception.training.losses import (
-    SparseCategoricalCrossentropyWithSmoothing, sparse_crossentropy)
-from keras_inception.training.recipes import RECIPES, Recipe, default_recipe
+from keras_inception.utils.lazy import lazy_namespace
 
-__all__ = [
-    "RECIPES", "Recipe", "SparseCategoricalCrossentropyWithSmoothing",
-    "compile_for_training", "default_recipe", "sparse_crossentropy",
-    "targets_for",
-]
+# Imported on first use (keras_inception.utils.lazy): importing the
+# package loads no TensorFlow.
+_NAMESPACE = lazy_namespace(__name__, {
+    "compiling": ["compile_for_training", "targets_for"],
+    "losses": [
+        "SparseCategoricalCrossentropyWithSmoothing", "sparse_crossentropy"],
+    "recipes": ["RECIPES", "Recipe", "default_recipe"],
+})
+__getattr__ = _NAMESPACE.attribute
+__dir__ = _NAMESPACE.listing
+__all__ = _NAMESPACE.names

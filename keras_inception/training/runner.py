@@ -54,6 +54,7 @@ from keras_inception.training.callbacks import (AtomicModelCheckpoint, Clock,
 from keras_inception.data.catalog import EMBEDDED_NAMES as EMBEDDED
 from keras_inception.data.catalog import is_embedded
 from keras_inception.training.config import PRECISIONS, TrainConfig
+from keras_inception.training.progress import ProgressCallback
 from keras_inception.training.run_folder import (BACKUP, BEST, CURVES,
                                                  HISTORY, LAST, LOGS,
                                                  RUN_CONFIG, SUMMARY,
@@ -113,6 +114,7 @@ def train(config, *, extra_callbacks=(), initial_weights=None):
 
     strategy = strategies.get_strategy(config.strategy)
     strategies.check_global_batch(config.batch_size, strategy)
+    logger.info("training on %s", strategies.describe_devices(strategy))
     task_type, task_id, chief = strategies.task_info(strategy)
     run_dir = (config.output if chief else
                os.path.join(config.output, WORKERS, f"{task_type}-{task_id}"))
@@ -224,9 +226,13 @@ def _train(config, strategy, run_dir, chief, extra_callbacks,
         keras.callbacks.TensorBoard(os.path.join(run_dir, LOGS)),
         *extra_callbacks,
     ]
+    if config.verbose:
+        callbacks.append(ProgressCallback(config.verbose,
+                                          batch_size=config.batch_size))
     validation = targets(data.validation)
-    fit = dict(validation_data=validation, callbacks=callbacks,
-               verbose=config.verbose, shuffle=False)  # the stream shuffles
+    # Keras's own progress bar is replaced by ProgressCallback's.
+    fit = dict(validation_data=validation, callbacks=callbacks, verbose=0,
+               shuffle=False)  # the stream shuffles
     start = time.perf_counter()
     if step and epoch < config.epochs:     # finish the interrupted epoch
         backup.start_at(epoch, step)
@@ -340,11 +346,19 @@ def evaluate(checkpoint, dataset=None, *, batch_size=64, data_dir=None,
     compiling.compile_for_training(model, "auto", steps_per_epoch=1,
                                   label_smoothing=0.0, jit_compile=False,
                                   model_name=cfg["model"])
+    from keras_inception.distribute.strategies import describe_devices
+
+    logger.info("evaluating on %s", describe_devices())
+    progress = ProgressCallback(
+        verbose, batch_size=batch_size, desc="evaluating",
+        steps=-(-data.num_validation // batch_size),
+        images=data.num_validation)
     start = time.perf_counter()
     logs = model.evaluate(
         data.validation.map(
             lambda x, y: (x, compiling.targets_for(model, y))),
-        verbose=verbose, return_dict=True)
+        verbose=0, callbacks=[progress] if verbose else [],
+        return_dict=True)
     seconds = time.perf_counter() - start
     top1 = logs.get("predictions_top1", logs.get("top1"))
     top5 = logs.get("predictions_top5", logs.get("top5"))

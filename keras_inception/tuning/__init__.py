@@ -11,22 +11,23 @@ and utils subpackages.
   the best trial's run folder.
 """
 
-from keras_inception.tuning.hypermodel import (REJECTED, RUN, TRIAL_RECORD,
-                                               InceptionHyperModel,
-                                               resident_memory_mb)
-from keras_inception.tuning.report import (BEST, HYPERPARAMETERS_JSON,
-                                           PARETO_PNG, TRIALS_CSV,
-                                           SearchReport, format_table,
-                                           pareto_front, plot_pareto,
-                                           write_report)
-from keras_inception.tuning.searching import (PROJECT, TUNERS, launch_local,
-                                           load_best, make_tuner, search)
-from keras_inception.tuning.space import HYPERPARAMETERS, Range
+from keras_inception.utils.lazy import lazy_namespace
 
-__all__ = [
-    "BEST", "HYPERPARAMETERS", "HYPERPARAMETERS_JSON", "InceptionHyperModel",
-    "PARETO_PNG", "PROJECT", "REJECTED", "RUN", "Range", "SearchReport",
-    "TRIALS_CSV", "TRIAL_RECORD", "TUNERS", "format_table", "launch_local",
-    "load_best", "make_tuner", "pareto_front", "plot_pareto",
-    "resident_memory_mb", "search", "write_report",
-]
+# Imported on first use (keras_inception.utils.lazy): importing the
+# package loads no TensorFlow.
+_NAMESPACE = lazy_namespace(__name__, {
+    "hypermodel": [
+        "REJECTED", "RUN", "TRIAL_RECORD", "InceptionHyperModel",
+        "resident_memory_mb"],
+    "report": [
+        "BEST", "HYPERPARAMETERS_JSON", "PARETO_PNG", "TRIALS_CSV",
+        "SearchReport", "format_table", "pareto_front", "plot_pareto",
+        "write_report"],
+    "searching": [
+        "PROJECT", "TUNERS", "launch_local", "load_best", "make_tuner",
+        "search"],
+    "space": ["HYPERPARAMETERS", "Range"],
+})
+__getattr__ = _NAMESPACE.attribute
+__dir__ = _NAMESPACE.listing
+__all__ = _NAMESPACE.names

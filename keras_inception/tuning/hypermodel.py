@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import logging
 import numbers
 import os
 import time
@@ -46,6 +47,8 @@ from keras_inception.tuning.space import (HYPERPARAMETERS, Range, as_range,
                                           smallest_value)
 from keras_inception.utils import atomic as _io
 from keras_inception.utils.checks import check_count
+
+logger = logging.getLogger("keras_inception")
 
 TRIAL_RECORD = "inception_trial.json"
 RUN = "run"                 # a trial's run folder inside its trial folder
@@ -363,6 +366,11 @@ class InceptionHyperModel(keras_tuner.HyperModel):
             "train_steps": summary["epochs"] * summary["steps_per_epoch"],
             "resident_mb": resident_memory_mb(), "tuner_id": tuner_id,
         })
+        logger.info("%s: %s -> val top-1 %.2f%% (%.3g GMACs, %d epoch(s),"
+                    " %.1f s)", os.path.basename(trial_dir), ", ".join(
+                        f"{k}={v}" for k, v in sorted(values.items())),
+                    100 * summary["best_val_top1"], gmacs, config.epochs,
+                    seconds)
         return {self.objective.name: summary["best_val_top1"]}
 
     def _trial_dir(self, callbacks, values):

@@ -138,8 +138,10 @@ def search(hypermodel, tuner="bayesian", *, max_trials=10, output,
     if done:
         logger.info("resuming the search in %s: %d of %d trials done",
                     output, done, max_trials)
-    made.search(verbose=hypermodel.base.verbose,
-                callbacks=list(callbacks or ()))
+    # keras-tuner's own display (hyperparameter tables on stdout) is off:
+    # each trial shows its training progress and a line when it ends
+    # (InceptionHyperModel.fit).
+    made.search(verbose=0, callbacks=list(callbacks or ()))
     if _is_worker():
         return None
     return write_report(made, output)
