@@ -11,7 +11,9 @@ checked through the hypermodel's builds, without training.
 import csv
 import dataclasses
 import json
+import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -65,7 +67,7 @@ class StepCounter(keras.callbacks.Callback):
 
 @pytest.mark.slow
 def test_search_rejects_over_budget_and_its_best_retrains(tmp_path,
-                                                          tiny_dir):
+                                                          tiny_dir, caplog):
     # Six configurations, all of them tried (RandomSearch does not repeat
     # one): the budget lies between the two narrow widths and the widest,
     # so the two widest configurations are rejected and four train.
@@ -80,9 +82,17 @@ def test_search_rejects_over_budget_and_its_best_retrains(tmp_path,
     hypermodel = InceptionHyperModel("inception_v1", max_gmacs=budget,
                                      **args)
     StepCounter.steps = 0
+    caplog.set_level(logging.INFO, logger="keras_inception")
     report = tuning.search(hypermodel, "random", max_trials=6,
                            output=tmp_path / "search",
                            callbacks=[StepCounter()])
+    # Each trial that trained ends with a line of its hyperparameters and
+    # result (keras-tuner's own display is off).
+    ended = [r.getMessage() for r in caplog.records
+             if re.match(r"trial_\d+: .*width_multiplier=.* -> val top-1 "
+                         r"[\d.]+% \([\d.e-]+ GMACs, 1 epoch\(s\), ",
+                         r.getMessage())]
+    assert len(ended) == 4, [r.getMessage() for r in caplog.records]
 
     assert sorted(r["status"] for r in report.rows) == \
         ["COMPLETED"] * 4 + ["REJECTED"] * 2
