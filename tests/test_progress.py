@@ -13,7 +13,8 @@ from PIL import Image
 from keras_inception.data import folders
 from keras_inception.deploy.verification import Verifier
 from keras_inception.training.progress import ProgressCallback
-from keras_inception.utils.progress import Progress, progress_mode
+from keras_inception.utils.progress import (Progress, keras_verbose,
+                                            progress_mode)
 
 
 class Terminal(io.StringIO):
@@ -79,6 +80,14 @@ def test_bar_mode_redraws_with_rate_and_eta():
     ("auto", Terminal(), "bar")])
 def test_modes(verbose, stream, mode):
     assert Progress(1, desc="x", mode=verbose, stream=stream).mode == mode
+
+
+@pytest.mark.parametrize("mode,stream,verbose", [
+    ("auto", Terminal(), 1), ("auto", io.StringIO(), 2), ("bar", None, 1),
+    ("line", None, 2), ("none", None, 0)])
+def test_keras_verbose(mode, stream, verbose):
+    """What ``--progress`` becomes in ``TrainConfig.verbose``."""
+    assert keras_verbose(mode, stream) == verbose
 
 
 def test_bad_mode_is_refused():

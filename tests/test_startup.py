@@ -139,9 +139,8 @@ def test_demo_training_without_a_terminal_is_quiet(tmp_path, tiny_dir):
     lines = result.stderr.splitlines()
     noise = [line for line in lines if TF_LOG_LINE.search(line)]
     assert noise == [], noise
-    assert "keras-inception: training on CPU (2 cores); no GPU found" in \
-        lines or any(line.startswith("keras-inception: training on ")
-                     for line in lines), lines
+    assert any(line.startswith("keras-inception: training on ")
+               for line in lines), lines
     epochs = [line for line in lines if line.startswith("epoch 1/1: ")]
     assert len(epochs) == 1, lines
     assert re.search(r"\d+ images in [\d.]+ s \([\d.]+ images/s\)",

@@ -73,10 +73,11 @@ def main(argv=None):
     argv = sys.argv[1:] if program else [str(a) for a in argv]
     args = build_parser().parse_args(argv)
     args.argv = argv
+    stderr_filter = None
     if program:
         stderr_filter = quiet_tensorflow(args.verbose)
     else:
-        stderr_filter = set_log_environment(args.verbose)
+        set_log_environment(args.verbose)
     _show_logs()
     try:
         return args.func(args)

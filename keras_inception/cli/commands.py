@@ -49,10 +49,10 @@ def cmd_summary(args):
 
 def _progress(args):
     """``--progress`` as the library's ``verbose`` (Keras's 0, 1, 2)."""
-    mode = args.progress
-    if mode == "auto":
-        mode = "bar" if sys.stderr.isatty() else "epoch"
-    return {"none": 0, "bar": 1, "epoch": 2}[mode]
+    from keras_inception.utils.progress import keras_verbose
+
+    return keras_verbose("line" if args.progress == "epoch"
+                         else args.progress)
 
 
 def cmd_train(args):

@@ -136,7 +136,6 @@ def table_rows(names=None, progress=None):
     table, path = _cached_table(fingerprint)
     if table is None:
         table = measure_table([], progress)   # names only, no model built
-        table["rows"] = {}
     wanted = [model_names.resolve(n, table["entries"], table["aliases"],
                                   table["generations"])
               for n in (names or table["entries"])]

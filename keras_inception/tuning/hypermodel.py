@@ -329,6 +329,9 @@ class InceptionHyperModel(keras_tuner.HyperModel):
         ``initial_epoch`` (Hyperband's) and ``callbacks`` (keras-tuner's)
         are honoured: a Hyperband trial that continues another starts from
         ``model``'s weights and trains ``epochs - initial_epoch`` epochs.
+        ``verbose`` is keras-tuner's display setting, which ``search()``
+        passes on (0, its display being off): the trial's progress is the
+        hypermodel's ``verbose``.
 
         Returns:
             ``{objective name: best validation top-1}``.
@@ -350,7 +353,7 @@ class InceptionHyperModel(keras_tuner.HyperModel):
                              f"`initial_epoch` {initial_epoch}.")
         config = dataclasses.replace(
             config, epochs=epochs - initial_epoch,
-            verbose=self.base.verbose if verbose is None else verbose)
+            verbose=self.base.verbose)
         warm = model.get_weights() if initial_epoch > 0 else None
         params, gmacs = self.cost(values)
         start = time.perf_counter()

@@ -54,6 +54,14 @@ def _resolve(mode, stream):
     return mode
 
 
+def keras_verbose(mode, stream=None):
+    """The ``verbose`` integer (Keras's 0, 1, 2) of a :class:`Progress`
+    mode, ``"auto"`` decided for ``stream`` (default: ``sys.stderr``), for
+    settings that store an integer (``TrainConfig.verbose``)."""
+    resolved = _resolve(mode, sys.stderr if stream is None else stream)
+    return {"none": 0, "bar": 1, "line": 2}[resolved]
+
+
 def format_figures(figures):
     """``loss 1.2346, top1 45.00%``: numbers shortened, fractions named
     ``*top1``/``*top5`` as percentages."""

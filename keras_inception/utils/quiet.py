@@ -91,7 +91,6 @@ class StderrFilter:
         self._saved_fd = None
         self._saved_stream = None
         self._thread = None
-        self.dropped = 0
 
     def start(self):
         sys.stderr.flush()
@@ -115,9 +114,7 @@ class StderrFilter:
     def _pump(self, read_end, out):
         with os.fdopen(read_end, "rb") as pipe:
             for line in pipe:
-                if is_tensorflow_noise(line.decode("utf-8", "replace")):
-                    self.dropped += 1
-                else:
+                if not is_tensorflow_noise(line.decode("utf-8", "replace")):
                     os.write(out, line)
         os.close(out)
 
