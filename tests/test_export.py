@@ -655,9 +655,50 @@ def test_predict_refuses_files_that_are_not_images(trained_export,
         assert "notes.jpg" in result.stderr
         assert "not a JPEG, PNG, GIF or BMP image" in result.stderr
         assert "Traceback" not in result.stderr
+        # TensorFlow's assertion wording never reaches the user.
+        assert "Summarized data" not in result.stderr
+        assert "Expected" not in result.stderr
     missing = cli_here(capsys, "predict", text, "--artifact",
                        tmp_path / "nothing")
     assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+@pytestmark_trained
+def test_a_broken_image_among_good_ones_is_named(trained_export, image_files,
+                                                 tmp_path, capsys):
+    """The SavedModel decodes the batch in its graph; the error still
+    names the one file that broke it."""
+    broken = tmp_path / "broken.jpg"
+    with open(image_files[0], "rb") as f:
+        head = f.read(40)
+    broken.write_bytes(b"\xff\xd8\xff" + head[3:])   # a JPEG cut short
+    result = cli_here(capsys, "predict", image_files[1], broken,
+                      "--artifact", trained_export.path)
+    assert result.returncode == 2
+    assert f"{broken}: " in result.stderr
+    assert "{{" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytestmark_trained
+def test_truncated_exports_are_named_with_what_is_wrong(trained_export,
+                                                        image_files,
+                                                        tmp_path, capsys):
+    for key, what in (("tflite", "TFLite model"), ("onnx", "ONNX model")):
+        source = trained_export.artifact(key)
+        folder = tmp_path / key
+        folder.mkdir()
+        shutil.copy(os.path.join(os.path.dirname(source), "manifest.json"),
+                    folder)
+        cut = folder / os.path.basename(source)
+        with open(source, "rb") as f:
+            cut.write_bytes(f.read(os.path.getsize(source) // 2))
+        result = cli_here(capsys, "predict", image_files[0], "--artifact",
+                          cut)
+        assert result.returncode == 2, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in result.stderr
+        assert f"--artifact {str(cut)!r} is not a loadable {what}" in \
+            lines[0]
 
 
 # --------------------------------------------------------------------------

@@ -385,7 +385,7 @@ def test_a_fixed_value_wins_over_a_searched_range():
 TUNE_CLI_ERRORS = [
     (["--search", "depth"], "unknown hyperparameter 'depth'"),
     (["--search", "width_multiplier=0.5:0.25"], "empty range"),
-    (["--max-trials", "0"], "`max_trials` must be a positive integer"),
+    (["--max-trials", "0"], "--max-trials must be a positive integer"),
     (["--max-gmacs", "0.000001"], "no configuration"),
     (["--fixed", "width_multiplier=wide"], "is not a number"),
 ]

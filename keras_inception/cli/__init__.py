@@ -5,10 +5,13 @@ of the package (it may import every other subpackage).
 - :mod:`~keras_inception.cli.commands`: one function per command, calling
   the library.
 - :mod:`~keras_inception.cli.formatting`: what the commands print.
+- :mod:`~keras_inception.cli.errors`: what went wrong, as one line and an
+  exit code.
 - :mod:`~keras_inception.cli.__main__`: ``python -m keras_inception.cli``.
 
 :func:`main` (here) parses, runs and turns the library's exceptions into
-messages (exit code 2). Run it as ``keras-inception`` or
+one line and an exit code through :mod:`~keras_inception.cli.errors` (2:
+bad input, 1: a fault of the machine). Run it as ``keras-inception`` or
 ``python -m keras_inception.cli``.
 
 Nothing here imports TensorFlow or Keras at module level: ``--help`` and
@@ -23,6 +26,7 @@ import logging
 import sys
 import traceback
 
+from keras_inception.cli.errors import describe
 from keras_inception.cli.parser import build_parser
 from keras_inception.utils.quiet import (quiet_tensorflow,
                                          set_log_environment)
@@ -81,12 +85,13 @@ def main(argv=None):
     _show_logs()
     try:
         return args.func(args)
-    except (ValueError, TypeError, RuntimeError, OSError) as err:
+    except (Exception, KeyboardInterrupt) as err:
         if args.verbose:
             traceback.print_exc()
-        print(f"keras-inception {args.command}: error: {err}",
+        code, text = describe(err, args.flags)
+        print(f"keras-inception {args.command}: error: {text}",
               file=sys.stderr)
-        return 2
+        return code
     finally:
         if stderr_filter is not None:
             stderr_filter.stop()

@@ -84,7 +84,7 @@ def cmd_evaluate(args):
 
 
 def cmd_launch(args):
-    command = list(args.command)
+    command = list(args.train_args)
     if command and command[0] == "--":
         command = command[1:]
     if not command:
@@ -139,8 +139,12 @@ def cmd_predict(args):
     from keras_inception.utils.checks import check_count
 
     check_count(args.top, "top")   # before loading anything
-    from keras_inception.deploy.artifacts import load_artifact
+    from keras_inception.deploy.artifacts import artifact_kind, load_artifact
+    from keras_inception.deploy.serving import check_image_file
 
+    artifact_kind(args.artifact)
+    for image in args.images:   # bad files fail before a model is built
+        check_image_file(image, max_pixels=float("inf"))
     artifact = load_artifact(args.artifact)
     probabilities = artifact.predict_files(args.images)
     print(f"{artifact.kind}: {artifact.path}")

@@ -98,10 +98,29 @@ def _add_train_arguments(p):
 PROGRESS = ("auto", "bar", "epoch", "none")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line that says where the options are listed
+    (argparse's default prints the whole usage block first). Subcommand
+    parsers are of this class too."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} ({self.prog} --help "
+                  "lists the options)\n")
+
+
+def _flag_names(parser):
+    """``{dest: option}`` of a command's options, so that the library's
+    `` `batch_size` `` reads ``--batch-size`` in its errors."""
+    return {action.dest: action.option_strings[-1]
+            for action in parser._actions   # argparse keeps no public list
+            if action.option_strings and action.dest != "help"
+            and not isinstance(action, argparse._StoreConstAction)}
+
+
 def _common_options(progress):
     """The options every command takes (``--verbose``) and, with
     ``progress``, ``--progress``: a parent parser."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     # SUPPRESS: a subcommand's default must not undo `keras-inception
     # --verbose COMMAND`.
     common.add_argument("--verbose", action="store_true",
@@ -118,7 +137,7 @@ def _common_options(progress):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="keras-inception",
         description="Inception-family models for Keras 3.",
         parents=[_common_options(progress=False)])
@@ -281,7 +300,18 @@ def build_parser():
     p.add_argument("--workers", type=int, required=True)
     p.add_argument("--timeout", type=float, default=None,
                    help="seconds before all workers are stopped")
-    p.add_argument("command", nargs=argparse.REMAINDER,
-                   help="-- train ARGS...")
+    # Not dest="command": that is the subcommand's name.
+    p.add_argument("train_args", nargs=argparse.REMAINDER,
+                   metavar="command", help="-- train ARGS...")
     p.set_defaults(func=cmd_launch)
+    for command, p in sub.choices.items():
+        p.set_defaults(flags={**_flag_names(p),
+                              **_LIBRARY_NAMES.get(command, {})})
     return parser
+
+
+# Library arguments whose option has another name.
+_LIBRARY_NAMES = {"export": {"path": "--output", "formats": "--format"},
+                  "summary": {"input_shape": "--input-size"},
+                  "launch": {"num_workers": "--workers"},
+                  "tune": {"space": "--search", "tuner": "--tuner"}}

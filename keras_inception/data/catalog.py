@@ -198,23 +198,34 @@ def is_embedded(dataset):
     return dataset.split("/")[0].split(":")[0] in EMBEDDED_NAMES
 
 
-def open_dataset(dataset, *, data_dir, validation_fraction, seed, cache):
-    """The :class:`Splits` of ``dataset`` (as :func:`~keras_inception.data.
-    load` takes it, its other arguments already checked)."""
+def check_dataset(dataset):
+    """Raises unless ``dataset`` is ``"default"``, an existing folder or
+    something shaped like a TFDS name (whether TFDS has it is known only
+    when it is opened); returns it as a string, ``"default"`` resolved."""
     if isinstance(dataset, os.PathLike):
         dataset = os.fspath(dataset)
     if not isinstance(dataset, str) or not dataset:
         raise TypeError("`dataset` must be 'default', a TFDS name or a "
                         f"folder path; received {dataset!r}.")
     if dataset == "default":
-        dataset = EMBEDDED
+        return EMBEDDED
     path = os.path.expanduser(dataset)
     if os.path.isdir(path):
-        return _open_folder(path, validation_fraction, seed)
+        return dataset
     if os.path.exists(path):
         raise ValueError(f"`dataset` {dataset!r} is a file; pass a folder "
                          "of class subfolders or a TFDS name.")
     if not _TFDS_NAME.match(dataset):
         raise ValueError(f"`dataset` {dataset!r} does not exist: no such "
                          "folder (and it is not a TFDS name).")
+    return dataset
+
+
+def open_dataset(dataset, *, data_dir, validation_fraction, seed, cache):
+    """The :class:`Splits` of ``dataset`` (as :func:`~keras_inception.data.
+    load` takes it, its other arguments already checked)."""
+    dataset = check_dataset(dataset)
+    path = os.path.expanduser(dataset)
+    if os.path.isdir(path):
+        return _open_folder(path, validation_fraction, seed)
     return _open_tfds(dataset, data_dir, validation_fraction, cache)

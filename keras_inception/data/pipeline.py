@@ -208,6 +208,20 @@ def train_stream(data, start_epoch=0, start_step=0):
     return data._make_train(start_epoch, start_step)
 
 
+def check_pipeline_options(*, validation_fraction, seed, augment,
+                           min_crop_area, central_fraction):
+    """Raises for a :func:`load` option out of range (one place for the
+    ranges: :class:`~keras_inception.training.TrainConfig` checks a run's
+    options with it before any work)."""
+    check_fraction(validation_fraction, "validation_fraction", "[0, 1)")
+    check_count(seed, "seed", 0)
+    if seed >= _MAX_SEED:
+        raise ValueError(f"`seed` must be below 2**63; received {seed}.")
+    check_choice(augment, "augment", AUGMENTS)
+    check_fraction(min_crop_area, "min_crop_area", "(0, 1]")
+    check_fraction(central_fraction, "central_fraction", "(0, 1]")
+
+
 def load(dataset, *, image_size, batch_size, preprocessing="tf",
          data_dir=None, validation_fraction=0.1, seed=0, deterministic=True,
          cache=False, augment="inception", min_crop_area=0.08,
@@ -286,16 +300,13 @@ def load(dataset, *, image_size, batch_size, preprocessing="tf",
     if data_dir is not None and not isinstance(data_dir, (str, os.PathLike)):
         raise TypeError(f"`data_dir` must be a path or None; received "
                         f"{data_dir!r}.")
-    check_fraction(validation_fraction, "validation_fraction", "[0, 1)")
-    check_count(seed, "seed", 0)
-    if seed >= _MAX_SEED:
-        raise ValueError(f"`seed` must be below 2**63; received {seed}.")
+    check_pipeline_options(validation_fraction=validation_fraction,
+                           seed=seed, augment=augment,
+                           min_crop_area=min_crop_area,
+                           central_fraction=central_fraction)
     check_bool(deterministic, "deterministic")
     check_bool(cache, "cache")
     check_bool(evaluation_only, "evaluation_only")
-    check_choice(augment, "augment", AUGMENTS)
-    check_fraction(min_crop_area, "min_crop_area", "(0, 1]")
-    check_fraction(central_fraction, "central_fraction", "(0, 1]")
     check_count(shuffle_buffer, "shuffle_buffer")
     _check_start(start_epoch, start_step, math.inf)
     if data_dir is not None:

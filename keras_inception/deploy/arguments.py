@@ -127,6 +127,54 @@ def check_opset(opset):
                          f"(what tf2onnx converts to); received {opset}.")
 
 
+# The export() arguments checked_options() can judge without a model.
+MODEL_FREE_OPTIONS = ("quantize", "name", "version", "central_fraction",
+                      "parity_images", "calibration_images",
+                      "evaluation_images", "max_pixels", "seed", "opset",
+                      "overwrite", "verbose")
+
+
+def checked_options(formats, path, *, quantize=None, name=None,
+                    version=None, central_fraction=None, parity_images=None,
+                    calibration_images=None, evaluation_images=None,
+                    max_pixels=None, seed=None, opset=None, overwrite=None,
+                    verbose=None):
+    """Checks the arguments of an export that need no model (those left
+    ``None`` are not checked), so that :func:`~keras_inception.deploy.
+    export.export_checkpoint` refuses them before it loads anything.
+
+    Returns:
+        ``(formats, modes, path)`` parsed.
+    """
+    from keras_inception.utils.checks import check_bool
+    from keras_inception.utils.progress import progress_mode
+
+    formats = parse_formats(formats)
+    modes = parse_quantize(quantize, formats)
+    path = check_path(path)
+    checks = (
+        (name, check_name), (central_fraction, check_central_fraction),
+        (opset, check_opset), (verbose, progress_mode),
+        (overwrite, lambda v: check_bool(v, "overwrite")),
+        *((value, lambda v, a=arg, m=minimum: check_count(v, a, m))
+          for arg, value, minimum in (
+              ("version", version, 1), ("parity_images", parity_images, 1),
+              ("calibration_images", calibration_images, 1),
+              ("evaluation_images", evaluation_images, 1),
+              ("max_pixels", max_pixels, 1), ("seed", seed, 0))))
+    for value, check in checks:
+        if value is not None:
+            check(value)
+    return formats, modes, path
+
+
+def check_before_loading(formats, path, **kwargs):
+    """:func:`checked_options` of those ``kwargs`` (an export's) it
+    knows: what ``export_checkpoint`` refuses before it loads a model."""
+    checked_options(formats, path, **{k: v for k, v in kwargs.items()
+                                      if k in MODEL_FREE_OPTIONS})
+
+
 def check_top_k(top_k, classes):
     """``top_k`` checked against ``classes`` (``None``: 5, or all classes
     when there are fewer)."""

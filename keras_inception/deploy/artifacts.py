@@ -36,6 +36,7 @@ import numpy as np
 
 from keras_inception.deploy.manifest import MANIFEST
 from keras_inception.utils import atomic as _io
+from keras_inception.utils.files import check_model_file
 
 KINDS = ("saved_model", "tflite", "onnx", "checkpoint")
 
@@ -62,6 +63,12 @@ def artifact_kind(path):
             return "checkpoint"
     elif lower.endswith((".weights.h5", ".h5")):
         return "checkpoint"
+    elif lower.endswith(".keras"):
+        check_model_file(path, "artifact", "keras")
+        raise ValueError(
+            f"`artifact` {path!r} is a whole Keras model, which carries no "
+            "class names or input crop: give the training run it came from, "
+            "or export it (keras-inception export) and predict with that.")
     if not os.path.exists(path):
         raise ValueError(f"`artifact` {path!r} does not exist.")
     raise ValueError(
@@ -182,6 +189,13 @@ class SavedModelArtifact(Artifact):
         try:
             out = self._images(image_bytes=tf.constant(encoded, tf.string))
         except tf.errors.InvalidArgumentError as err:
+            # The batch failed; find the file to name, one at a time.
+            for data, path in zip(encoded, paths):
+                try:
+                    self._images(image_bytes=tf.constant([data], tf.string))
+                except tf.errors.InvalidArgumentError as one:
+                    raise ValueError(f"{path}: {error_message(one)}"
+                                     ) from None
             raise ValueError(error_message(err)) from None
         return out["probabilities"].numpy()
 
@@ -275,6 +289,8 @@ def load_artifact(path, num_threads=None):
     if kind == "saved_model" and not os.path.isfile(
             os.path.join(path, "saved_model.pb")):
         path = _latest_version(path)
+    if kind != "saved_model":
+        check_model_file(path, "artifact", kind)   # before its manifest
     folder = path if kind == "saved_model" else os.path.dirname(path) or "."
     manifest = _io.read_json(os.path.join(folder, MANIFEST))
     if manifest is None:
@@ -283,11 +299,27 @@ def load_artifact(path, num_threads=None):
                          "input size and crop are unknown.")
     fields = _manifest_fields(manifest)
     if kind == "saved_model":
-        return SavedModelArtifact(path, **fields)
-    cls = TFLiteArtifact if kind == "tflite" else OnnxArtifact
-    if not os.path.isfile(path):
-        raise ValueError(f"`artifact` {path!r} does not exist.")
-    return cls(path, num_threads=num_threads, **fields)
+        return _opened(SavedModelArtifact, path, "SavedModel", **fields)
+    if kind == "tflite":
+        return _opened(TFLiteArtifact, path, "TFLite model",
+                       num_threads=num_threads, **fields)
+    return _opened(OnnxArtifact, path, "ONNX model", num_threads=num_threads,
+                   **fields)
+
+
+def _opened(cls, path, what, **kwargs):
+    """``cls(path, **kwargs)``; a file its runtime cannot read (truncated,
+    damaged) raises ``ValueError`` naming it, not the runtime's trace."""
+    try:
+        return cls(path, **kwargs)
+    except Exception as err:   # each runtime raises its own types
+        from keras_inception.utils.faults import fault_errno
+        if fault_errno(err) is not None:
+            raise
+        detail = next((line.strip() for line in str(err).splitlines()
+                       if line.strip()), type(err).__name__)
+        raise ValueError(f"`artifact` {path!r} is not a loadable {what} "
+                         f"(truncated or damaged?): {detail}") from None
 
 
 def _load_checkpoint(path):
@@ -295,7 +327,7 @@ def _load_checkpoint(path):
     from keras_inception.deploy.wrapping import deployable
     from keras_inception.training import runner
 
-    model, saved, _, weights = runner.load_run(path)
+    model, saved, _, weights = runner.load_run(path, argument="artifact")
     return KerasArtifact(
         weights,
         deployable(model, saved["preprocessing"]),

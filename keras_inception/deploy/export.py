@@ -50,9 +50,8 @@ import keras
 
 from keras_inception.deploy import serving, versions, wrapping
 from keras_inception.deploy.arguments import (
-    DEFAULT_OPSET, check_central_fraction, check_class_names, check_name,
-    check_opset, check_path, check_top_k, default_preprocessing,
-    parse_formats, parse_quantize, take_images)
+    DEFAULT_OPSET, check_before_loading, check_class_names, check_name,
+    check_top_k, checked_options, default_preprocessing, take_images)
 from keras_inception.deploy.artifacts import (
     OnnxArtifact, SavedModelArtifact, TFLiteArtifact)
 from keras_inception.deploy.converters import (
@@ -65,8 +64,8 @@ from keras_inception.deploy.verification import Verifier, random_images
 from keras_inception.deploy.wrapping import deployable
 from keras_inception.models import registry
 from keras_inception.utils import atomic as _io
-from keras_inception.utils.checks import check_bool, check_count
-from keras_inception.utils.progress import progress_mode
+from keras_inception.utils import faults
+from keras_inception.utils.files import check_model_file
 
 logger = logging.getLogger("keras_inception")
 
@@ -165,27 +164,22 @@ def export(model, path="saved_models", formats=("saved_model",), *,
             anything is written.
         ExportError: a float32 artifact differs from Keras by more than
             :data:`.verification.FP32_TOLERANCE`; nothing is published.
+        keras_inception.utils.faults.MachineFault: the disk is full or not
+            writable (refused first when even the weights do not fit).
     """
     if not isinstance(model, keras.Model):
         raise TypeError("`model` must be a keras.Model; received "
                         f"{type(model).__name__}.")
-    formats = parse_formats(formats)
-    modes = parse_quantize(quantize, formats)
-    path = check_path(path)
+    formats, modes, path = checked_options(
+        formats, path, quantize=quantize, version=version,
+        central_fraction=central_fraction, parity_images=parity_images,
+        calibration_images=calibration_images,
+        evaluation_images=evaluation_images, max_pixels=max_pixels,
+        seed=seed, opset=opset, overwrite=overwrite, verbose=verbose)
     arch = registry.architecture_of(model)
     name = name if name is not None else (arch or model.name)
     check_name(name)
-    if version is not None:
-        check_count(version, "version")
     preprocessing = default_preprocessing(preprocessing, arch)
-    check_central_fraction(central_fraction)
-    for arg, minimum in (("parity_images", 1), ("calibration_images", 1),
-                         ("evaluation_images", 1), ("max_pixels", 1),
-                         ("seed", 0)):
-        check_count(locals()[arg], arg, minimum)
-    check_opset(opset)
-    check_bool(overwrite, "overwrite")
-    progress_mode(verbose)
     if "int8" in modes and calibration_data is None:
         raise ValueError("`quantize` int8 needs `calibration_data` (images "
                          "from the input pipeline) to calibrate its ranges.")
@@ -214,74 +208,79 @@ def export(model, path="saved_models", formats=("saved_model",), *,
     eval_set = evaluation if labels is not None and quantized else None
 
     label = f"{name}/{version}"
-    stages = _Stages(label, 2 + ("saved_model" in formats)
-                     + (len(modes) + 1 if modes else 0) + ("onnx" in formats))
-    core = wrapping.core(deploy, image_size)
-    verifier = Verifier(label, core, parity_set, eval_set, labels, verbose)
-    stages(f"Keras outputs on {len(verifier.eval_reference)} images")
+    with faults.writing(path, f"export {label}") as job:
+        # Nothing is computed or written when even the weights do not fit.
+        job.expect(*versions.space_needed(deploy, formats, modes))
+        stages = _Stages(label, 2 + ("saved_model" in formats)
+                         + (len(modes) + 1 if modes else 0)
+                         + ("onnx" in formats))
+        core = wrapping.core(deploy, image_size)
+        verifier = Verifier(label, core, parity_set, eval_set, labels,
+                            verbose)
+        stages(f"Keras outputs on {len(verifier.eval_reference)} images")
 
-    partial = versions.make_partial(model_dir, version)
-    artifacts = {}
-    loader = dict(image_size=image_size, class_names=class_names,
-                  central_fraction=float(central_fraction),
-                  max_pixels=max_pixels)
-    try:
-        def check(key, artifact, files, mode="none", **extra):
-            artifacts[key] = artifact_entry(partial, files, **extra)
-            artifacts[key].update(verifier.check(key, artifact, mode))
+        partial = versions.make_partial(model_dir, version)
+        artifacts = {}
+        loader = dict(image_size=image_size, class_names=class_names,
+                      central_fraction=float(central_fraction),
+                      max_pixels=max_pixels)
+        try:
+            def check(key, artifact, files, mode="none", **extra):
+                artifacts[key] = artifact_entry(partial, files, **extra)
+                artifacts[key].update(verifier.check(key, artifact, mode))
 
+            if "saved_model" in formats:
+                write_saved_model(partial, serving.signatures(
+                    core, class_names=class_names, image_size=image_size,
+                    central_fraction=float(central_fraction),
+                    max_pixels=max_pixels, top_k=top_k), deploy)
+                serving.write_warmup(partial, name, image_size)
+                files = sorted(os.listdir(partial))
+                check("saved_model", SavedModelArtifact(partial, **loader),
+                      files, signatures=["serving_default",
+                                         "predict_images"], top_k=top_k)
+                stages("SavedModel written and checked")
+            if modes:
+                frozen = tflite_source(core)
+                stages("TFLite source graph frozen")
+                for mode in modes:
+                    filename = TFLITE_FILES[mode]
+                    with open(os.path.join(partial, filename), "wb") as f:
+                        f.write(convert_tflite(frozen, mode, calibration))
+                    key = "tflite" if mode == "none" else f"tflite_{mode}"
+                    check(key, TFLiteArtifact(
+                        os.path.join(partial, filename), **loader), [filename],
+                        mode=mode, quantization=mode)
+                    stages(f"TFLite {mode if mode != 'none' else 'fp32'} "
+                           "converted and checked")
+            if "onnx" in formats:
+                convert_onnx(core, opset, os.path.join(partial, ONNX_FILE))
+                check("onnx", OnnxArtifact(
+                    os.path.join(partial, ONNX_FILE), **loader), [ONNX_FILE],
+                    opset=opset)
+                stages("ONNX converted and checked")
+            if verifier.failures:
+                raise ExportError(f"export {label} not published: "
+                                  + "; ".join(verifier.failures))
+
+            manifest = build_manifest(
+                name=name, version=version, arch=arch, model=model,
+                image_size=image_size, preprocessing=preprocessing,
+                central_fraction=central_fraction, class_names=class_names,
+                top_k=top_k, max_pixels=max_pixels, source=source,
+                artifacts=artifacts, parity_source=(
+                    "validation_data" if validation_data is not None else
+                    "calibration_data" if calibration_data is not None else
+                    "random smooth images"),
+                calibration=None if calibration is None else len(calibration))
+            _io.write_json(os.path.join(partial, MANIFEST), manifest)
+            versions.publish(partial, final, overwrite)
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
         if "saved_model" in formats:
-            write_saved_model(partial, serving.signatures(
-                core, class_names=class_names, image_size=image_size,
-                central_fraction=float(central_fraction),
-                max_pixels=max_pixels, top_k=top_k), deploy)
-            serving.write_warmup(partial, name, image_size)
-            files = sorted(os.listdir(partial))
-            check("saved_model", SavedModelArtifact(partial, **loader), files,
-                  signatures=["serving_default", "predict_images"],
-                  top_k=top_k)
-            stages("SavedModel written and checked")
-        if modes:
-            frozen = tflite_source(core)
-            stages("TFLite source graph frozen")
-            for mode in modes:
-                filename = TFLITE_FILES[mode]
-                with open(os.path.join(partial, filename), "wb") as f:
-                    f.write(convert_tflite(frozen, mode, calibration))
-                key = "tflite" if mode == "none" else f"tflite_{mode}"
-                check(key, TFLiteArtifact(
-                    os.path.join(partial, filename), **loader), [filename],
-                    mode=mode, quantization=mode)
-                stages(f"TFLite {mode if mode != 'none' else 'fp32'} "
-                       "converted and checked")
-        if "onnx" in formats:
-            convert_onnx(core, opset, os.path.join(partial, ONNX_FILE))
-            check("onnx", OnnxArtifact(
-                os.path.join(partial, ONNX_FILE), **loader), [ONNX_FILE],
-                opset=opset)
-            stages("ONNX converted and checked")
-        if verifier.failures:
-            raise ExportError(f"export {label} not published: "
-                              + "; ".join(verifier.failures))
-
-        manifest = build_manifest(
-            name=name, version=version, arch=arch, model=model,
-            image_size=image_size, preprocessing=preprocessing,
-            central_fraction=central_fraction, class_names=class_names,
-            top_k=top_k, max_pixels=max_pixels, source=source,
-            artifacts=artifacts, parity_source=(
-                "validation_data" if validation_data is not None else
-                "calibration_data" if calibration_data is not None else
-                "random smooth images"),
-            calibration=None if calibration is None else len(calibration))
-        _io.write_json(os.path.join(partial, MANIFEST), manifest)
-        versions.publish(partial, final, overwrite)
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
-    if "saved_model" in formats:
-        serving.write_models_config(path)
-    stages(f"published {final}")
-    return ExportResult(path=final, version=version, manifest=manifest)
+            serving.write_models_config(path)
+        stages(f"published {final}")
+        return ExportResult(path=final, version=version, manifest=manifest)
 
 
 # --------------------------------------------------------------------------
@@ -321,6 +320,7 @@ def export_checkpoint(checkpoint, path="saved_models", formats=(
     """
     from keras_inception.training import runner
 
+    check_before_loading(formats, path, name=name, **kwargs)
     model, saved, run_dir, weights = runner.load_run(checkpoint)
     cfg = saved["config"]
     data = _export_data(
@@ -371,11 +371,10 @@ def export_weights(model_name, weights, path="saved_models",
         central_fraction: the evaluation crop.
         **kwargs: more :func:`export` arguments.
     """
-    info = registry.get_model_info(model_name)
-    if not isinstance(weights, (str, os.PathLike)) or \
-            not os.path.isfile(weights):
-        raise ValueError(f"`weights` must be an existing weights file; "
-                         f"received {weights!r}.")
+    info = registry.get_model_info(model_name, "model")
+    check_before_loading(formats, path, central_fraction=central_fraction,
+                         **kwargs)
+    check_model_file(weights, "weights")
     size = info.default_size if input_size is None else input_size
     model = registry.get_model(info.name, weights=os.fspath(weights),
                                classes=classes, input_shape=(size, size, 3),

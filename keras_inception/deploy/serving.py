@@ -38,6 +38,7 @@ Example:
 from __future__ import annotations
 
 import os
+import re
 
 import numpy as np
 import tensorflow as tf
@@ -169,13 +170,33 @@ def check_image_file(path, *, max_pixels=DEFAULT_MAX_PIXELS):
 
 
 def error_message(err):
-    """The first line of a TensorFlow error, without the graph context."""
+    """What a TensorFlow error from :func:`image_view` says, without
+    TensorFlow's wording around it: the graph context, ``assertion
+    failed: [...]`` in a graph, ``Expected 'False' to be true. Summarized
+    data: b'...'`` eagerly, and the ``image_bytes:`` argument prefix.
+
+    Example:
+        >>> error_message(ValueError("Expected 'False' to be true. "
+        ...                          "Summarized data: b'image_bytes: bad'"))
+        'bad'
+    """
     text = getattr(err, "message", str(err))
+    message = text
     for line in text.splitlines():
         line = line.strip()
         if line and not line.startswith(("[[", "Graph execution")):
-            return line.replace("assertion failed: ", "").strip("[] ")
-    return text
+            message = line
+            break
+    summarized = re.search(r"Summarized data: (b?)(['\"])(.*?)\2", message)
+    if summarized:
+        message = summarized.group(3)
+    in_graph = re.search(r"assertion failed: \[(.*?)\]", message)
+    if in_graph:
+        message = in_graph.group(1)
+    message = re.sub(r"\{\{[^}]*\}\}|\s*\[Op:[^\]]*\].*$", "", message)
+    message = re.sub(r"^\s*(image_bytes|Condition x >= y did not hold)\W*",
+                     "", message)
+    return message.strip() or text
 
 
 def top_k_outputs(probabilities, class_names, k):

@@ -47,8 +47,8 @@ def list_models(include_variants=False):
     return list(_REGISTRY if include_variants else _BUILDERS)
 
 
-def _resolve(name):
-    return names.resolve(name, _REGISTRY, _ALIASES, list_models())
+def _resolve(name, argument="name"):
+    return names.resolve(name, _REGISTRY, _ALIASES, list_models(), argument)
 
 
 def aliases():
@@ -88,11 +88,12 @@ def architecture_of(model):
     return None if info is None else info.generation
 
 
-def get_model_info(name):
+def get_model_info(name, argument="name"):
     """The :class:`~keras_inception.builder.ModelInfo` of ``name`` (a
     generation, its builder's name or a variant): default and minimum input
-    size, preprocessing, endpoints, paper figures."""
-    return _REGISTRY[_resolve(name)]
+    size, preprocessing, endpoints, paper figures. ``argument``: what an
+    unknown name's error calls it."""
+    return _REGISTRY[_resolve(name, argument)]
 
 
 def get_builder(name):

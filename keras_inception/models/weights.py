@@ -82,25 +82,29 @@ def _describe_mismatch(model, path):
     return None
 
 
-def load_weights(model, path):
-    """Load ``path`` into ``model`` or raise ``ValueError`` naming ``weights``.
+def load_weights(model, path, argument="weights"):
+    """Load ``path`` into ``model`` or raise ``ValueError`` naming
+    ``argument`` and the file.
 
-    ``.weights.h5`` files are checked layer by layer before anything is
-    assigned; other formats (legacy ``.h5``) go through ``model.load_weights``
-    and its errors are reworded.
+    The file is judged first (missing, empty, truncated, not HDF5 / not a
+    ``.keras`` archive: :func:`keras_inception.utils.files.
+    check_model_file`); ``.weights.h5`` files are then checked layer by
+    layer before anything is assigned; other formats (legacy ``.h5``,
+    ``.keras``) go through ``model.load_weights`` and its errors are
+    reworded.
     """
+    from keras_inception.utils.files import check_model_file
+
     path = os.fspath(path)
+    check_model_file(path, argument, "keras" if path.lower().endswith(
+        ".keras") else "weights")
     if path.endswith(".weights.h5"):
-        try:
-            problem = _describe_mismatch(model, path)
-        except OSError as err:
-            raise ValueError(f"`weights` file {path!r} could not be read as "
-                             f"HDF5: {err}") from None
+        problem = _describe_mismatch(model, path)
         if problem:
-            raise ValueError(f"`weights` file {path!r} does not fit "
+            raise ValueError(f"`{argument}` file {path!r} does not fit "
                              f"{model.name!r} as built: {problem}.")
     try:
         model.load_weights(path)
     except Exception as err:  # Keras raises several types here
-        raise ValueError(f"`weights` file {path!r} does not fit "
+        raise ValueError(f"`{argument}` file {path!r} does not fit "
                          f"{model.name!r} as built: {err}") from None

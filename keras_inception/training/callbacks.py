@@ -190,7 +190,12 @@ class AtomicModelCheckpoint(keras.callbacks.ModelCheckpoint):
     def on_epoch_end(self, epoch, logs=None):
         if not _finite(logs):
             return
-        super().on_epoch_end(epoch, logs)
+        try:
+            super().on_epoch_end(epoch, logs)
+        except BaseException:   # a full disk: no half-written file stays
+            if os.path.exists(self.partial_path):
+                os.remove(self.partial_path)
+            raise
         if os.path.exists(self.partial_path):
             os.replace(self.partial_path, self.final_path)
 

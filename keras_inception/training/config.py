@@ -128,7 +128,7 @@ class TrainConfig:
         from keras_inception.training import recipes as training
         from keras_inception.models.builder import check_block_counts
 
-        info = registry.get_model_info(self.model)   # checks the name
+        info = registry.get_model_info(self.model, "model")
         check_str(self.dataset, "dataset")
         check_str(self.output, "output")
         for arg in ("epochs", "batch_size", "steps_per_execution"):
@@ -185,7 +185,9 @@ class TrainConfig:
         if self.verbose not in (0, 1, 2):
             raise ValueError("`verbose` must be 0, 1 or 2; received "
                              f"{self.verbose!r}.")
-        from keras_inception.data.catalog import is_embedded
+        from keras_inception.data.catalog import check_dataset, is_embedded
+
+        check_dataset(self.dataset)   # a missing folder, before any work
 
         defaults = (_EMBEDDED_DEFAULTS if is_embedded(self.dataset)
                     else {**_IMAGENET_DEFAULTS,
@@ -196,7 +198,12 @@ class TrainConfig:
             filled["block_counts"] = list(block_counts)
         if "image_size" in filled:
             filled["image_size"] = max(filled["image_size"], info.min_size)
-        return dataclasses.replace(self, **filled)
+        validated = dataclasses.replace(self, **filled)
+        from keras_inception.data.pipeline import check_pipeline_options
+        check_pipeline_options(**{k: getattr(validated, k) for k in (
+            "validation_fraction", "seed", "augment", "min_crop_area",
+            "central_fraction")})
+        return validated
 
     def identity(self):
         """The fields that define what is trained: a run may resume only

@@ -127,32 +127,46 @@ def model_for_config(config, classes):
     return registry.get_model(info.name, **kwargs), kwargs
 
 
-def model_from_run(run_dir, weights=None):
+def model_from_run(run_dir, weights=None, argument="checkpoint"):
     """Rebuilds the model of a run folder and loads its weights.
 
     Args:
         run_dir: a folder written by :func:`train`.
         weights: a weights file; ``None``: the run's best, else its last.
+        argument: the name errors give the run (``"artifact"`` for
+            ``predict``).
 
     Returns:
         ``(model, run_config)``.
     """
     from keras_inception.models import registry
     from keras_inception.models.weights import load_weights
-    saved = _io.read_json(os.path.join(run_dir, RUN_CONFIG))
+    saved = _read_run_config(run_dir, argument)
     if saved is None:
-        raise ValueError(f"`checkpoint` {run_dir!r} is not a run folder "
+        raise ValueError(f"`{argument}` {run_dir!r} is not a run folder "
                          f"(no {RUN_CONFIG}).")
     kwargs = dict(saved["model_kwargs"])
     kwargs["input_shape"] = tuple(kwargs["input_shape"])
     model = registry.get_model(saved["config"]["model"], **kwargs)
     if weights is None:
         weights = run_weights(run_dir)
-    load_weights(model, weights)   # checked layer by layer first
+    load_weights(model, weights, argument)   # checked layer by layer first
     return model, saved
 
 
-def load_run(checkpoint, weights=None):
+def _read_run_config(run_dir, argument):
+    try:
+        saved = _io.read_json(os.path.join(run_dir, RUN_CONFIG))
+    except (ValueError, UnicodeDecodeError):
+        saved = "damaged"
+    if saved is not None and not (isinstance(saved, dict) and {
+            "config", "model_kwargs"} <= saved.keys()):
+        raise ValueError(f"`{argument}` {run_dir!r}: its {RUN_CONFIG} is "
+                         "damaged (not the JSON a training run writes).")
+    return saved
+
+
+def load_run(checkpoint, weights=None, argument="checkpoint"):
     """Rebuilds the model of a run folder, or of a weights file in one.
 
     Args:
@@ -160,21 +174,33 @@ def load_run(checkpoint, weights=None):
             weights file inside one.
         weights: a weights file to load instead (ignored when
             ``checkpoint`` is a file).
+        argument: the name errors give ``checkpoint``.
 
     Returns:
         ``(model, run_config, run_dir, weights_file)``.
     """
+    from keras_inception.utils.files import check_model_file
+
     if not isinstance(checkpoint, (str, os.PathLike)):
-        raise TypeError("`checkpoint` must be a run folder or a weights "
+        raise TypeError(f"`{argument}` must be a run folder or a weights "
                         f"file; received {checkpoint!r}.")
     checkpoint = os.fspath(checkpoint)
     if os.path.isfile(checkpoint):
+        # The file is judged as a file first: a truncated weights file
+        # says so, wherever it lies.
+        check_model_file(checkpoint, argument, "weights")
         run_dir, weights = os.path.dirname(checkpoint) or ".", checkpoint
+        if not os.path.isfile(os.path.join(run_dir, RUN_CONFIG)):
+            raise ValueError(
+                f"`{argument}` {checkpoint!r} is a weights file outside a "
+                f"training run (no {RUN_CONFIG} beside it), so the model it "
+                "belongs to is unknown; give its run folder, or export it "
+                "with --model NAME --weights FILE.")
     elif os.path.isdir(checkpoint):
         run_dir = checkpoint
     else:
-        raise ValueError(f"`checkpoint` {checkpoint!r} does not exist.")
-    model, saved = model_from_run(run_dir, weights)
+        raise ValueError(f"`{argument}` {checkpoint!r} does not exist.")
+    model, saved = model_from_run(run_dir, weights, argument)
     return model, saved, run_dir, weights or run_weights(run_dir)
 
 

@@ -65,6 +65,7 @@ from keras_inception.training.run_folder import (BACKUP, BEST, CURVES,
                                                  run_weights,
                                                  write_run_config)
 from keras_inception.utils import atomic as _io
+from keras_inception.utils import faults
 from keras_inception.utils.checks import check_count
 
 __all__ = [
@@ -105,6 +106,9 @@ def train(config, *, extra_callbacks=(), initial_weights=None):
         TypeError, ValueError: bad configuration, dataset or output folder,
             before any training step.
         TrainingDiverged: the loss became NaN or infinite.
+        keras_inception.utils.faults.MachineFault: the run folder's disk
+            is full (before training when even the weights do not fit) or
+            not writable; a rerun with space resumes from the last backup.
     """
     if not isinstance(config, TrainConfig):
         raise TypeError("`config` must be a TrainConfig; received "
@@ -126,14 +130,15 @@ def train(config, *, extra_callbacks=(), initial_weights=None):
         return finished
     policy = keras.mixed_precision.global_policy()
     try:
-        return _train(config, strategy, run_dir, chief, extra_callbacks,
-                      initial_weights)
+        with faults.writing(run_dir, f"training run {config.output}") as job:
+            return _train(config, strategy, run_dir, chief, extra_callbacks,
+                          initial_weights, job)
     finally:   # the precision policy is process-wide: leave it as found
         keras.mixed_precision.set_global_policy(policy)
 
 
 def _train(config, strategy, run_dir, chief, extra_callbacks,
-           initial_weights):
+           initial_weights, job):
     import tensorflow as tf
 
     from keras_inception.data import pipeline as data_lib
@@ -195,6 +200,10 @@ def _train(config, strategy, run_dir, chief, extra_callbacks,
             backup_dir, steps, save_freq=config.backup_every or "epoch",
             checkpoint=best_cb)
         epoch, step = backup.position()
+        # Best, last and the backup: each the weights and (about) two
+        # optimizer slots per weight; at the least the weights alone.
+        weights = faults.variables_bytes(model.weights)
+        job.expect(3 * 3 * weights, minimum=3 * weights)
         resumed = backup.restore(model)
         if resumed is None and initial_weights is not None:
             model.set_weights(initial_weights)

@@ -111,7 +111,7 @@ class InceptionHyperModel(keras_tuner.HyperModel):
                  max_params=None, max_gmacs=None, output=None, classes=None,
                  name=None, tunable=True, **train_options):
         super().__init__(name=name, tunable=tunable)
-        self.info = registry.get_model_info(model)
+        self.info = registry.get_model_info(model, "model")
         self.model_name = self.info.name
         self.names = self._names()
         unknown = sorted(set(train_options) - {

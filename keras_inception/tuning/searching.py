@@ -25,6 +25,7 @@ from keras_inception.tuning.hypermodel import InceptionHyperModel
 from keras_inception.tuning.report import (BEST, HYPERPARAMETERS_JSON,
                                            trial_row, write_report)
 from keras_inception.utils import atomic as _io
+from keras_inception.utils import faults
 from keras_inception.utils.checks import check_count
 
 logger = logging.getLogger("keras_inception")
@@ -33,9 +34,22 @@ TUNERS = ("random", "bayesian", "hyperband")
 PROJECT = "search"          # keras-tuner's project folder in the output
 
 
+class _TrialFault(faults.MachineFault, keras_tuner.errors.FatalError):
+    """A fault of the machine inside a trial (its disk full): keras-tuner
+    stops the search on a ``FatalError`` instead of marking the trial
+    invalid and trying the next one on the same full disk."""
+
+
 class _Reporting:
     """Mixed into keras-tuner's tuners by :func:`make_tuner`: one log line
-    as each trial begins and ends, rejections and failures included."""
+    as each trial begins and ends, rejections and failures included; a
+    machine fault in a trial stops the search."""
+
+    def run_trial(self, trial, *args, **kwargs):
+        try:
+            return super().run_trial(trial, *args, **kwargs)
+        except faults.MachineFault as err:
+            raise _TrialFault(str(err), err.errno, err.folder) from err
 
     def on_trial_begin(self, trial):
         super().on_trial_begin(trial)
@@ -129,6 +143,8 @@ def search(hypermodel, tuner="bayesian", *, max_trials=10, output,
 
     Raises:
         TypeError, ValueError: bad arguments, before any trial.
+        keras_inception.utils.faults.MachineFault: the disk of ``output``
+            full or not writable (the search stops; rerun to resume).
     """
     output = _check_output(output)
     made = make_tuner(hypermodel, tuner, max_trials=max_trials,
@@ -141,10 +157,11 @@ def search(hypermodel, tuner="bayesian", *, max_trials=10, output,
     # keras-tuner's own display (hyperparameter tables on stdout) is off:
     # each trial shows its training progress and a line when it ends
     # (InceptionHyperModel.fit).
-    made.search(verbose=0, callbacks=list(callbacks or ()))
-    if _is_worker():
-        return None
-    return write_report(made, output)
+    with faults.writing(output, f"tuning search {output}"):
+        made.search(verbose=0, callbacks=list(callbacks or ()))
+        if _is_worker():
+            return None
+        return write_report(made, output)
 
 
 def _is_worker():

@@ -59,7 +59,11 @@ def plot_architecture(model, path, *, dpi=72, show_shapes=True):
         raise ValueError(f"`path` must end in .png; received {path!r}.")
     if not graphviz_available():
         raise RuntimeError(GRAPHVIZ_HELP)
-    with atomic_path(path, suffix=".png") as tmp:
+    from keras_inception.utils.faults import writing
+
+    with writing(os.path.dirname(os.path.abspath(path)),
+                 f"the diagram {os.path.basename(path)}"), \
+            atomic_path(path, suffix=".png") as tmp:
         keras.utils.plot_model(model, to_file=tmp, show_shapes=show_shapes,
                                show_layer_names=True, dpi=dpi)
     return path
