@@ -164,7 +164,8 @@ def _can_mount_tmpfs(folder):
 
 def test_export_onto_a_real_3mb_tmpfs(run, tmp_path):
     """The reported case itself: a SavedModel that needs 3.3 MB onto a
-    3 MB tmpfs, then the same command once the tmpfs is grown."""
+    3 MB tmpfs, then the same command once the tmpfs is grown, then once
+    it is read-only."""
     disk = tmp_path / "small"
     disk.mkdir()
     if not _can_mount_tmpfs(disk):
@@ -179,7 +180,9 @@ def test_export_onto_a_real_3mb_tmpfs(run, tmp_path):
               f"mount -o remount,size=64m {disk} && "
               f"{command} > {tmp_path}/grown.out 2>&1; "
               f"echo $? > {tmp_path}/grown; "
-              f"ls {disk}/out/tiny/1 > {tmp_path}/published")
+              f"ls {disk}/out/tiny/1 > {tmp_path}/published; "
+              f"mount -o remount,ro {disk} && "
+              f"{command} 2> {tmp_path}/ro.err; echo $? > {tmp_path}/ro")
     subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh",
                     "-c", script], env=CHILD_ENV, timeout=600, check=True)
     err = (tmp_path / "full.err").read_text()
@@ -191,6 +194,11 @@ def test_export_onto_a_real_3mb_tmpfs(run, tmp_path):
     assert (tmp_path / "grown").read_text().strip() == "0", \
         (tmp_path / "grown.out").read_text()
     assert "saved_model.pb" in (tmp_path / "published").read_text()
+    # Then read-only: version 2 cannot be written, and the line says why.
+    err = (tmp_path / "ro.err").read_text()
+    assert (tmp_path / "ro").read_text().strip() == "1", err
+    assert error_line(err).endswith(
+        f"cannot write export tiny/2 in {disk}/out: read-only file system")
 
 
 # --------------------------------------------------------------------------
