@@ -75,13 +75,7 @@ def validate_common(info, *, include_top, weights, input_tensor, input_shape,
                              "activation (e.g. 'softmax', 'sigmoid') or be "
                              f"None; received {classifier_activation!r}."
                              ) from None
-    if weights == "imagenet":
-        raise ValueError(
-            f"`weights='imagenet'`: pretrained ImageNet weights for "
-            f"{info.builder} are not packaged yet. Use `weights=None` or the "
-            "path to a weights file (e.g. one saved from "
-            "keras.applications).")
-    if weights is not None:
+    if weights is not None and weights != "imagenet":
         if not isinstance(weights, (str, os.PathLike)):
             raise TypeError("`weights` must be None or the path to a weights "
                             f"file; received {weights!r}.")
@@ -102,6 +96,16 @@ def validate_common(info, *, include_top, weights, input_tensor, input_shape,
             "a feature map into a dense layer (the paper's design), so "
             "`input_shape` needs a fixed height and width; received "
             f"{shape}.")
+    if weights == "imagenet":
+        from keras_inception.models.pretrained import check_imagenet
+        check_imagenet(info, include_top=include_top, classes=classes,
+                       shape=shape)
+        if width_multiplier != 1 or aux_logits:
+            raise ValueError(
+                "`weights='imagenet'` loads the published network: "
+                "`width_multiplier=1.0` and no auxiliary heads "
+                f"(received width_multiplier={width_multiplier}, "
+                f"aux_logits={aux_logits}).")
     return shape
 
 

@@ -1,0 +1,183 @@
+"""Pretrained ImageNet weights: one table of every generation's published
+checkpoint, and the download that fetches, checks and caches it.
+
+:data:`WEIGHTS` is the one place for these facts (the builders' errors and
+the README's table read it). InceptionV3 and InceptionResNetV2 build the
+same graphs as keras.applications (interchange tested, logits equal), so
+the official Keras files load directly; the other generations' published
+checkpoints are PyTorch ones, to come through converters (``source`` names
+whose they are), and two generations have none published at all.
+
+:func:`fetch` downloads with ``keras.utils.get_file`` into
+``$KERAS_HOME/models`` (default ``~/.keras/models``), checks the file's
+hash, and removes a file that fails the check from the cache, so the next
+call downloads it again.
+
+Example:
+    >>> entry = WEIGHTS["inception_v3"]
+    >>> entry.source, entry.top1, entry.available
+    ('keras.applications', 77.9, True)
+    >>> WEIGHTS["inception_v2"].available
+    False
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import urllib.parse
+from typing import Optional
+
+_KERAS = ("https://storage.googleapis.com/tensorflow/keras-applications/")
+
+
+@dataclasses.dataclass(frozen=True)
+class WeightsFile:
+    """One downloadable file: where it is and its hash (``md5`` or
+    ``sha256``, as ``keras.utils.get_file`` takes it)."""
+
+    origin: str
+    file_hash: str
+    hash_algorithm: str = "md5"
+
+    @property
+    def filename(self):
+        return os.path.basename(urllib.parse.urlsplit(self.origin).path)
+
+
+@dataclasses.dataclass(frozen=True)
+class PretrainedWeights:
+    """A generation's published ImageNet checkpoint.
+
+    ``source``: whose checkpoint (``"keras.applications"``, ``"timm"``,
+    ``"torchvision"``, ``"pretrainedmodels"``, or ``"none"``); ``top`` and
+    ``no_top``: the files with and without the classifier (``None`` until
+    this package loads them); ``top1``: the single-crop ImageNet top-1 (%)
+    the source reports (``../shared/reference/models.md``); ``how``: how a
+    user gets them.
+    """
+
+    source: str
+    license: str
+    preprocessing: str
+    input_size: int
+    top: Optional[WeightsFile] = None
+    no_top: Optional[WeightsFile] = None
+    top1: Optional[float] = None
+    how: str = ""
+
+    @property
+    def available(self):
+        return self.top is not None and self.no_top is not None
+
+
+def _keras_applications(model, top_md5, no_top_md5, top1):
+    """An official Keras file pair: ``<model>/<model>_weights_tf_dim_
+    ordering_tf_kernels[_notop].h5`` with their md5 hashes."""
+    stem = f"{_KERAS}{model}/{model}_weights_tf_dim_ordering_tf_kernels"
+    return PretrainedWeights(
+        "keras.applications", "Apache-2.0", "tf", 299,
+        top=WeightsFile(f"{stem}.h5", top_md5),
+        no_top=WeightsFile(f"{stem}_notop.h5", no_top_md5), top1=top1,
+        how='weights="imagenet"')
+
+
+WEIGHTS = {
+    "inception_v1": PretrainedWeights(
+        "torchvision", "BSD-3-Clause", "torch", 224, top1=69.78,
+        how="not yet: torchvision's GoogLeNet through a converter"),
+    "bn_inception": PretrainedWeights(
+        "pretrainedmodels", "BSD-3-Clause", "caffe", 224,
+        how="not yet: the Caffe port in pretrainedmodels through a "
+        "converter"),
+    "inception_v2": PretrainedWeights(
+        "none", "-", "tf", 299, how="none published"),
+    "inception_v3": _keras_applications(
+        "inception_v3", "9a0d58056eeedaa3f26cb7ebd46da564",
+        "bcbd6486424b2319ff4ef7d526e38f63", top1=77.9),
+    "inception_v4": PretrainedWeights(
+        "timm", "Apache-2.0", "tf", 299, top1=80.2,
+        how="not yet: timm's inception_v4.tf_in1k through a converter"),
+    "inception_resnet_v1": PretrainedWeights(
+        "none", "-", "tf", 299, how="none published"),
+    "inception_resnet_v2": _keras_applications(
+        "inception_resnet_v2", "e693bd0210a403b3192acc6073ad2e96",
+        "d19885ff4a710c122648d3b5c3b684e4", top1=80.3),
+}
+
+
+def _with_weights():
+    return [name for name, entry in WEIGHTS.items() if entry.available]
+
+
+def check_imagenet(info, *, include_top, classes, shape):
+    """The checks keras.applications makes of ``weights="imagenet"``, for
+    the registry entry ``info`` built at ``shape`` (H, W, C)."""
+    entry = WEIGHTS.get(info.generation or info.name)
+    if entry is None or not entry.available or info.builder_kwargs:
+        what = ("this variant" if info.builder_kwargs else
+                f"{info.builder} ({entry.source}: {entry.how})"
+                if entry else info.builder)
+        raise ValueError(
+            f"`weights='imagenet'`: no ImageNet weights for {what}. "
+            f"Generations with weights: {', '.join(_with_weights())}; "
+            "`weights` takes None (random initialisation), 'imagenet' for "
+            "those, or the path to a weights file (.weights.h5, .h5).")
+    if include_top and classes != 1000:
+        raise ValueError("`weights='imagenet'` with `include_top=True` "
+                         "needs `classes=1000` (the ImageNet classifier); "
+                         f"received classes={classes}.")
+    if shape[-1] != 3:
+        raise ValueError("`weights='imagenet'` needs 3 input channels; "
+                         f"received input_shape={tuple(shape)}.")
+    size = entry.input_size
+    if include_top and tuple(shape[:2]) != (size, size):
+        raise ValueError(
+            f"`weights='imagenet'` with `include_top=True` needs "
+            f"input_shape=({size}, {size}, 3), the classifier's; received "
+            f"{tuple(shape)}. Use include_top=False for other sizes.")
+
+
+def fetch(info, include_top):
+    """The cached path of ``info``'s ImageNet file (with or without its
+    classifier), downloaded and hash-checked on first use.
+
+    Raises:
+        ValueError: the file fails its hash check (it is removed from the
+            cache).
+        OSError: the download failed (no network, origin unreachable).
+    """
+    import keras
+
+    entry = WEIGHTS[info.generation or info.name]
+    file = entry.top if include_top else entry.no_top
+    cache = os.environ.get("KERAS_HOME") or os.path.join(
+        os.path.expanduser("~"), ".keras")
+    target = os.path.join(cache, "models", file.filename)
+    # get_file falls back to /tmp/.keras for a folder that does not exist.
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    try:
+        return keras.utils.get_file(
+            file.filename, file.origin, file_hash=file.file_hash,
+            hash_algorithm=file.hash_algorithm, cache_subdir="models",
+            cache_dir=cache)
+    except ValueError:
+        if os.path.exists(target):
+            os.remove(target)
+        raise ValueError(
+            f"`weights='imagenet'`: the download of {file.origin} is "
+            f"truncated or corrupted (its {file.hash_algorithm} is not "
+            f"{file.file_hash}); the file was removed from {cache}/models, "
+            "so the next call downloads it again.") from None
+    except Exception as err:   # get_file raises Exception for URL errors
+        raise OSError(f"`weights='imagenet'`: cannot download "
+                      f"{file.origin} into {cache}/models ({err}); copy "
+                      f"the file there by hand on a machine without "
+                      "network.") from None
+
+
+def weights_table():
+    """Rows of the README's weights table: ``(model, source, top-1, how to
+    get them)``."""
+    return [(name, e.source, "-" if e.top1 is None else f"{e.top1:.1f}",
+             e.how) for name, e in WEIGHTS.items()]

@@ -1,0 +1,163 @@
+"""``weights="imagenet"``: the download path, proven offline.
+
+A local HTTP server on 127.0.0.1 stands in for storage.googleapis.com:
+the registry's InceptionV3 entry is pointed at files written from a seeded
+``keras.applications.InceptionV3(weights=None)`` the way the official
+files are laid out (Keras 2 HDF5 weights, with and without the top), with
+their md5 hashes. Our builder downloads, checks, caches and loads them and
+gives keras.applications' logits; a second call needs no server; a
+corrupted file is refused and gone from the cache.
+"""
+
+import dataclasses
+import functools
+import hashlib
+import http.server
+import os
+import threading
+
+import h5py
+import keras
+import numpy as np
+import pytest
+
+import keras_inception
+from keras_inception.models import pretrained
+from keras.src.legacy.saving import legacy_h5_format
+
+
+def _official_layout(model, path):
+    """Weights as keras.applications' published .h5 files hold them."""
+    with h5py.File(path, "w") as f:
+        legacy_h5_format.save_weights_to_hdf5_group(f, model)
+    with open(path, "rb") as f:
+        return hashlib.md5(f.read()).hexdigest()
+
+
+@pytest.fixture
+def server(tmp_path):
+    root = tmp_path / "www"
+    root.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=str(root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{httpd.server_address[1]}/", httpd
+    httpd.shutdown()
+
+
+def _point(monkeypatch, name, files):
+    entry = pretrained.WEIGHTS[name]
+    monkeypatch.setitem(pretrained.WEIGHTS, name, dataclasses.replace(
+        entry, top=files.get("top"), no_top=files.get("no_top")))
+
+
+def _serve(root, base, model, filename):
+    digest = _official_layout(model, root / filename)
+    return pretrained.WeightsFile(base + filename, digest)
+
+
+def test_inception_v3_imagenet_downloads_checks_caches_and_matches(
+        server, tmp_path, monkeypatch):
+    root, base, httpd = server
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    keras.utils.set_random_seed(7)
+    reference = keras.applications.InceptionV3(weights=None)
+    keras.utils.set_random_seed(8)
+    reference_no_top = keras.applications.InceptionV3(
+        weights=None, include_top=False, input_shape=(139, 139, 3))
+    _point(monkeypatch, "inception_v3", {
+        "top": _serve(root, base, reference, "v3.h5"),
+        "no_top": _serve(root, base, reference_no_top, "v3_notop.h5")})
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 299, 299, 3)).astype(
+        "float32")
+
+    ours = keras_inception.InceptionV3(weights="imagenet")
+    diff = np.abs(np.asarray(ours(x)) - np.asarray(reference(x))).max()
+    print(f"InceptionV3 with top: max |logit diff| {diff}")
+    assert diff <= 1e-5
+    cached = tmp_path / "keras_home" / "models" / "v3.h5"
+    assert cached.is_file()
+
+    small = x[:, :139, :139]
+    base_model = keras_inception.InceptionV3(
+        weights="imagenet", include_top=False, input_shape=(139, 139, 3))
+    diff = np.abs(np.asarray(base_model(small))
+                  - np.asarray(reference_no_top(small))).max()
+    print(f"InceptionV3 without top: max |feature diff| {diff}")
+    assert diff <= 1e-5
+
+    httpd.shutdown()                 # the cache answers from now on
+    again = keras_inception.InceptionV3(weights="imagenet")
+    assert np.abs(np.asarray(again(x)) - np.asarray(ours(x))).max() == 0
+
+
+def test_inception_resnet_v2_imagenet_without_top(server, tmp_path,
+                                                 monkeypatch):
+    root, base, httpd = server
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    reference = keras.applications.InceptionResNetV2(
+        weights=None, include_top=False, input_shape=(75, 75, 3))
+    no_top = _serve(root, base, reference, "irv2_notop.h5")
+    _point(monkeypatch, "inception_resnet_v2", {"top": no_top,
+                                                "no_top": no_top})
+    ours = keras_inception.InceptionResNetV2(
+        weights="imagenet", include_top=False, input_shape=(75, 75, 3))
+    x = np.random.default_rng(1).uniform(-1, 1, (2, 75, 75, 3)).astype(
+        "float32")
+    diff = np.abs(np.asarray(ours(x)) - np.asarray(reference(x))).max()
+    print(f"InceptionResNetV2 without top: max |feature diff| {diff}")
+    assert diff <= 1e-5
+    httpd.shutdown()
+    keras_inception.InceptionResNetV2(weights="imagenet", include_top=False,
+                                      input_shape=(75, 75, 3))
+
+
+def test_readme_weights_table_is_the_registry_table():
+    readme = open(os.path.join(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))), "README.md"), encoding="utf-8").read()
+    for model, source, top1, how in pretrained.weights_table():
+        assert f"| {model} | {source} | {top1} | {how} |" in readme, model
+
+
+def test_a_corrupted_download_is_refused_and_removed(server, tmp_path,
+                                                     monkeypatch):
+    root, base, _ = server
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
+    model = keras.applications.InceptionV3(
+        weights=None, include_top=False, input_shape=(75, 75, 3))
+    good = _serve(root, base, model, "v3_notop.h5")
+    with open(root / "v3_notop.h5", "r+b") as f:   # corrupted in transit
+        f.seek(4096)
+        f.write(b"\0" * 64)
+    _point(monkeypatch, "inception_v3", {"top": good, "no_top": good})
+    with pytest.raises(ValueError, match=good.file_hash) as info:
+        keras_inception.InceptionV3(weights="imagenet", include_top=False,
+                                    input_shape=(75, 75, 3))
+    assert good.origin in str(info.value)
+    assert not (tmp_path / "keras_home" / "models" / "v3_notop.h5").exists()
+
+
+@pytest.mark.parametrize("name, kwargs, says", [
+    ("inception_v2", {}, "Generations with weights: inception_v3, "
+     "inception_resnet_v2"),
+    ("inception_v4", {}, "timm"),
+    ("inception_v3", dict(classes=10), "classes=1000"),
+    ("inception_v3", dict(input_shape=(200, 200, 3)),
+     "input_shape=(299, 299, 3)"),
+    ("inception_v3", dict(width_multiplier=0.5, include_top=False),
+     "width_multiplier=1.0"),
+    ("inception_v3", dict(include_top=False, input_shape=(99, 99, 1)),
+     "3 input channels"),
+])
+def test_imagenet_refusals(name, kwargs, says):
+    with pytest.raises(ValueError) as info:
+        keras_inception.get_model(name, weights="imagenet", **kwargs)
+    assert says in str(info.value)
+
+
+def test_the_table_covers_every_generation():
+    assert set(pretrained.WEIGHTS) == set(keras_inception.list_models())
+    available = {n for n, e in pretrained.WEIGHTS.items() if e.available}
+    assert available == {"inception_v3", "inception_resnet_v2"}
