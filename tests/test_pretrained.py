@@ -35,7 +35,9 @@ def _official_layout(model, path):
 
 
 @pytest.fixture
-def server(tmp_path):
+def server(tmp_path, monkeypatch):
+    """A web root served on 127.0.0.1, and an empty ``$KERAS_HOME``."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
     root = tmp_path / "www"
     root.mkdir()
     handler = functools.partial(http.server.SimpleHTTPRequestHandler,
@@ -61,7 +63,6 @@ def _serve(root, base, model, filename):
 def test_inception_v3_imagenet_downloads_checks_caches_and_matches(
         server, tmp_path, monkeypatch):
     root, base, httpd = server
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
     keras.utils.set_random_seed(7)
     reference = keras.applications.InceptionV3(weights=None)
     keras.utils.set_random_seed(8)
@@ -96,7 +97,6 @@ def test_inception_v3_imagenet_downloads_checks_caches_and_matches(
 def test_inception_resnet_v2_imagenet_without_top(server, tmp_path,
                                                  monkeypatch):
     root, base, httpd = server
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
     reference = keras.applications.InceptionResNetV2(
         weights=None, include_top=False, input_shape=(75, 75, 3))
     no_top = _serve(root, base, reference, "irv2_notop.h5")
@@ -124,7 +124,6 @@ def test_readme_weights_table_is_the_registry_table():
 def test_a_corrupted_download_is_refused_and_removed(server, tmp_path,
                                                      monkeypatch):
     root, base, _ = server
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
     model = keras.applications.InceptionV3(
         weights=None, include_top=False, input_shape=(75, 75, 3))
     good = _serve(root, base, model, "v3_notop.h5")

@@ -67,11 +67,9 @@ def _text(err):
     if isinstance(err, MachineFault):
         return str(err)
     if isinstance(err, OSError):
-        code = fault_errno(err)
-        what = (err.strerror or str(err)) if code is None else \
-            (err.strerror or str(err).split(";")[-1])
-        where = err.filename or ""
-        return f"{what.strip().rstrip('.')}" + (f": {where}" if where else "")
+        # TensorFlow-style text puts the path first: "path; No space...".
+        what = (err.strerror or str(err).split(";")[-1]).strip().rstrip(".")
+        return what + (f": {err.filename}" if err.filename else "")
     errors = _tf_errors()
     if errors is not None and isinstance(err, errors.OpError):
         from keras_inception.deploy.serving import error_message

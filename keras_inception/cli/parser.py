@@ -314,4 +314,4 @@ def build_parser():
 _LIBRARY_NAMES = {"export": {"path": "--output", "formats": "--format"},
                   "summary": {"input_shape": "--input-size"},
                   "launch": {"num_workers": "--workers"},
-                  "tune": {"space": "--search", "tuner": "--tuner"}}
+                  "tune": {"space": "--search"}}

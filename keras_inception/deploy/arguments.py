@@ -14,6 +14,8 @@ Example:
 
 from __future__ import annotations
 
+import functools
+import inspect
 import numbers
 import os
 
@@ -127,13 +129,6 @@ def check_opset(opset):
                          f"(what tf2onnx converts to); received {opset}.")
 
 
-# The export() arguments checked_options() can judge without a model.
-MODEL_FREE_OPTIONS = ("quantize", "name", "version", "central_fraction",
-                      "parity_images", "calibration_images",
-                      "evaluation_images", "max_pixels", "seed", "opset",
-                      "overwrite", "verbose")
-
-
 def checked_options(formats, path, *, quantize=None, name=None,
                     version=None, central_fraction=None, parity_images=None,
                     calibration_images=None, evaluation_images=None,
@@ -152,17 +147,17 @@ def checked_options(formats, path, *, quantize=None, name=None,
     formats = parse_formats(formats)
     modes = parse_quantize(quantize, formats)
     path = check_path(path)
-    checks = (
-        (name, check_name), (central_fraction, check_central_fraction),
-        (opset, check_opset), (verbose, progress_mode),
-        (overwrite, lambda v: check_bool(v, "overwrite")),
-        *((value, lambda v, a=arg, m=minimum: check_count(v, a, m))
-          for arg, value, minimum in (
-              ("version", version, 1), ("parity_images", parity_images, 1),
-              ("calibration_images", calibration_images, 1),
-              ("evaluation_images", evaluation_images, 1),
-              ("max_pixels", max_pixels, 1), ("seed", seed, 0))))
-    for value, check in checks:
+    count = functools.partial(functools.partial, check_count)
+    for value, check in (
+            (name, check_name), (central_fraction, check_central_fraction),
+            (opset, check_opset), (verbose, progress_mode),
+            (overwrite, functools.partial(check_bool, arg="overwrite")),
+            (version, count(arg="version")),
+            (parity_images, count(arg="parity_images")),
+            (calibration_images, count(arg="calibration_images")),
+            (evaluation_images, count(arg="evaluation_images")),
+            (max_pixels, count(arg="max_pixels")),
+            (seed, count(arg="seed", minimum=0))):
         if value is not None:
             check(value)
     return formats, modes, path
@@ -171,8 +166,9 @@ def checked_options(formats, path, *, quantize=None, name=None,
 def check_before_loading(formats, path, **kwargs):
     """:func:`checked_options` of those ``kwargs`` (an export's) it
     knows: what ``export_checkpoint`` refuses before it loads a model."""
+    known = inspect.signature(checked_options).parameters
     checked_options(formats, path, **{k: v for k, v in kwargs.items()
-                                      if k in MODEL_FREE_OPTIONS})
+                                      if k in known})
 
 
 def check_top_k(top_k, classes):

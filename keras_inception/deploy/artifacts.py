@@ -36,6 +36,7 @@ import numpy as np
 
 from keras_inception.deploy.manifest import MANIFEST
 from keras_inception.utils import atomic as _io
+from keras_inception.utils.faults import fault_errno
 from keras_inception.utils.files import check_model_file
 
 KINDS = ("saved_model", "tflite", "onnx", "checkpoint")
@@ -313,7 +314,6 @@ def _opened(cls, path, what, **kwargs):
     try:
         return cls(path, **kwargs)
     except Exception as err:   # each runtime raises its own types
-        from keras_inception.utils.faults import fault_errno
         if fault_errno(err) is not None:
             raise
         detail = next((line.strip() for line in str(err).splitlines()

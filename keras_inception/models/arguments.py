@@ -99,13 +99,8 @@ def validate_common(info, *, include_top, weights, input_tensor, input_shape,
     if weights == "imagenet":
         from keras_inception.models.pretrained import check_imagenet
         check_imagenet(info, include_top=include_top, classes=classes,
-                       shape=shape)
-        if width_multiplier != 1 or aux_logits:
-            raise ValueError(
-                "`weights='imagenet'` loads the published network: "
-                "`width_multiplier=1.0` and no auxiliary heads "
-                f"(received width_multiplier={width_multiplier}, "
-                f"aux_logits={aux_logits}).")
+                       shape=shape, width_multiplier=width_multiplier,
+                       aux_logits=aux_logits)
     return shape
 
 

@@ -110,9 +110,11 @@ def _with_weights():
     return [name for name, entry in WEIGHTS.items() if entry.available]
 
 
-def check_imagenet(info, *, include_top, classes, shape):
+def check_imagenet(info, *, include_top, classes, shape,
+                   width_multiplier=1.0, aux_logits=False):
     """The checks keras.applications makes of ``weights="imagenet"``, for
-    the registry entry ``info`` built at ``shape`` (H, W, C)."""
+    the registry entry ``info`` built at ``shape`` (H, W, C), and that the
+    network is the published one (full width, no auxiliary heads)."""
     entry = WEIGHTS.get(info.generation or info.name)
     if entry is None or not entry.available or info.builder_kwargs:
         what = ("this variant" if info.builder_kwargs else
@@ -123,6 +125,11 @@ def check_imagenet(info, *, include_top, classes, shape):
             f"Generations with weights: {', '.join(_with_weights())}; "
             "`weights` takes None (random initialisation), 'imagenet' for "
             "those, or the path to a weights file (.weights.h5, .h5).")
+    if width_multiplier != 1 or aux_logits:
+        raise ValueError(
+            "`weights='imagenet'` loads the published network: "
+            "`width_multiplier=1.0` and no auxiliary heads (received "
+            f"width_multiplier={width_multiplier}, aux_logits={aux_logits}).")
     if include_top and classes != 1000:
         raise ValueError("`weights='imagenet'` with `include_top=True` "
                          "needs `classes=1000` (the ImageNet classifier); "
@@ -151,6 +158,7 @@ def fetch(info, include_top):
 
     entry = WEIGHTS[info.generation or info.name]
     file = entry.top if include_top else entry.no_top
+    # Read now: keras.config.keras_home() is fixed when Keras is imported.
     cache = os.environ.get("KERAS_HOME") or os.path.join(
         os.path.expanduser("~"), ".keras")
     target = os.path.join(cache, "models", file.filename)
