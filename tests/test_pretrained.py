@@ -94,24 +94,35 @@ def test_inception_v3_imagenet_downloads_checks_caches_and_matches(
     assert np.abs(np.asarray(again(x)) - np.asarray(ours(x))).max() == 0
 
 
-def test_inception_resnet_v2_imagenet_without_top(server, tmp_path,
-                                                 monkeypatch):
+def test_inception_resnet_v2_imagenet_with_and_without_top(
+        server, tmp_path, monkeypatch):
     root, base, httpd = server
-    reference = keras.applications.InceptionResNetV2(
+    keras.utils.set_random_seed(9)
+    reference = keras.applications.InceptionResNetV2(weights=None)
+    reference_no_top = keras.applications.InceptionResNetV2(
         weights=None, include_top=False, input_shape=(75, 75, 3))
-    no_top = _serve(root, base, reference, "irv2_notop.h5")
-    _point(monkeypatch, "inception_resnet_v2", {"top": no_top,
-                                                "no_top": no_top})
+    _point(monkeypatch, "inception_resnet_v2", {
+        "top": _serve(root, base, reference, "irv2.h5"),
+        "no_top": _serve(root, base, reference_no_top, "irv2_notop.h5")})
+    x = np.random.default_rng(1).uniform(-1, 1, (1, 299, 299, 3)).astype(
+        "float32")
+    ours = keras_inception.InceptionResNetV2(weights="imagenet")
+    diff = np.abs(np.asarray(ours(x)) - np.asarray(reference(x))).max()
+    print(f"InceptionResNetV2 with top: max |logit diff| {diff}")
+    assert diff <= 1e-5
+
+    small = x[:, :75, :75]
     ours = keras_inception.InceptionResNetV2(
         weights="imagenet", include_top=False, input_shape=(75, 75, 3))
-    x = np.random.default_rng(1).uniform(-1, 1, (2, 75, 75, 3)).astype(
-        "float32")
-    diff = np.abs(np.asarray(ours(x)) - np.asarray(reference(x))).max()
+    diff = np.abs(np.asarray(ours(small))
+                  - np.asarray(reference_no_top(small))).max()
     print(f"InceptionResNetV2 without top: max |feature diff| {diff}")
     assert diff <= 1e-5
     httpd.shutdown()
-    keras_inception.InceptionResNetV2(weights="imagenet", include_top=False,
-                                      input_shape=(75, 75, 3))
+    again = keras_inception.InceptionResNetV2(
+        weights="imagenet", include_top=False, input_shape=(75, 75, 3))
+    assert np.abs(np.asarray(again(small)) - np.asarray(ours(small))).max() \
+        == 0
 
 
 def test_readme_weights_table_is_the_registry_table():
