@@ -132,15 +132,19 @@ def test_readme_weights_table_is_the_registry_table():
         assert f"| {model} | {source} | {top1} | {how} |" in readme, model
 
 
-def test_a_corrupted_download_is_refused_and_removed(server, tmp_path,
-                                                     monkeypatch):
+@pytest.mark.parametrize("damage", ["corrupted", "truncated"])
+def test_a_bad_download_is_refused_and_removed(server, tmp_path,
+                                               monkeypatch, damage):
     root, base, _ = server
     model = keras.applications.InceptionV3(
         weights=None, include_top=False, input_shape=(75, 75, 3))
     good = _serve(root, base, model, "v3_notop.h5")
-    with open(root / "v3_notop.h5", "r+b") as f:   # corrupted in transit
-        f.seek(4096)
-        f.write(b"\0" * 64)
+    with open(root / "v3_notop.h5", "r+b") as f:   # damaged in transit
+        if damage == "corrupted":
+            f.seek(4096)
+            f.write(b"\0" * 64)
+        else:
+            f.truncate(os.path.getsize(root / "v3_notop.h5") // 2)
     _point(monkeypatch, "inception_v3", {"top": good, "no_top": good})
     with pytest.raises(ValueError, match=good.file_hash) as info:
         keras_inception.InceptionV3(weights="imagenet", include_top=False,
