@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test venv clean
+.PHONY: demo serve-demo test venv clean
 
 # (Re)create the virtual environment and install the package with its test
 # extras whenever setup.cfg or pyproject.toml change.
@@ -27,15 +27,30 @@ venv: $(STAMP)
 
 # The main job: train a width-0.25 GoogLeNet on the embedded dataset (no
 # download; generated into TFDS's data folder on first use) into runs/demo --
-# checkpoints, logs, curves.png, summary.json -- then print the logistic-
-# regression baseline on the same pixels beside the run's accuracy.
+# checkpoints, logs, curves.png, summary.json -- print the logistic-
+# regression baseline on the same pixels beside the run's accuracy, then
+# deploy it (serve-demo).
+DEMO_RUN ?= runs/demo
+SERVING_BASE ?= saved_models
 DEMO_TRAIN = --model inception_v1 --dataset default --width-multiplier 0.25 \
 	--epochs 15 --batch-size 64 --recipe modern_adamw --learning-rate 2e-3 \
-	--warmup-epochs 1 --output runs/demo --overwrite
+	--warmup-epochs 1 --output $(DEMO_RUN) --overwrite
 
 demo: $(STAMP)
 	$(BIN)/keras-inception train $(DEMO_TRAIN)
-	$(BIN)/python benchmarks/baseline_logreg.py --run runs/demo
+	$(BIN)/python benchmarks/baseline_logreg.py --run $(DEMO_RUN)
+	@$(MAKE) --no-print-directory serve-demo
+
+# The demo run deployed: a new version in the TF Serving base path
+# saved_models/ (never replacing an older one; models.config refreshed),
+# then, in a fresh process, one embedded validation image's encoded bytes
+# through that version's predict_images signature beside the run's own
+# Keras prediction.
+serve-demo:
+	$(BIN)/keras-inception export --checkpoint $(DEMO_RUN) \
+	  --output $(SERVING_BASE)
+	$(BIN)/keras-inception predict --dataset default --artifact \
+	  $(SERVING_BASE)/$(notdir $(DEMO_RUN)) --compare $(DEMO_RUN)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q --durations=20

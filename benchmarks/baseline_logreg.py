@@ -28,7 +28,11 @@ import os
 import sys
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from keras_inception.utils.quiet import quiet_tensorflow
+
+# Our lines only on a newcomer's screen, as the command line does it (before
+# TensorFlow is imported).
+_FILTER = quiet_tensorflow(verbose=False)
 
 import keras  # noqa: E402
 import tensorflow_datasets as tfds  # noqa: E402
@@ -68,7 +72,7 @@ def train_logreg(splits, classes, args):
         restore_best_weights=True)
     history = model.fit(x, y, batch_size=128, epochs=args.logreg_epochs,
                         validation_data=(xv, yv), callbacks=[stop],
-                        verbose=2)
+                        verbose=0)
     train_accuracy = max(history.history["accuracy"])
     accuracy = max(history.history["val_accuracy"])
     print(f"logistic regression: train {train_accuracy:.4f}, validation "
@@ -113,6 +117,8 @@ def main(argv=None):
     print(f"{len(splits['train'][1])} train / "
           f"{len(splits['validation'][1])} validation examples, "
           f"{classes} classes, chance {1 / classes:.1%}", flush=True)
+    print(f"training logistic regression (at most {args.logreg_epochs} "
+          "epochs, early stopping on validation accuracy)", flush=True)
     logreg = train_logreg(splits, classes, args)
     print(f"baseline: logistic regression on raw pixels reaches "
           f"{100 * logreg:.1f}% validation accuracy", flush=True)

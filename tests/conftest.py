@@ -24,6 +24,18 @@ def tiny_dir(tmp_path_factory):
     return make_tiny_dataset(tmp_path_factory.mktemp("tfds"))
 
 
+# Session-scoped so that one worker builds it once however its tests are
+# interleaved with other modules; every test that uses it carries
+# xdist_group("trained") and is not parametrized (see test_export's
+# test_export_cli_errors_write_nothing), so one worker runs them all.
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory):
+    """A run folder of the shipped trained GoogLeNet
+    (:func:`tests.trained_fixtures.make_trained_run`)."""
+    from tests.trained_fixtures import make_trained_run
+    return make_trained_run(str(tmp_path_factory.mktemp("trained")))
+
+
 @pytest.fixture(autouse=True)
 def _seed():
     keras.utils.set_random_seed(0)

@@ -41,8 +41,8 @@ from keras_inception.deploy.verification import random_images
 
 from keras_inception.data import shapes
 from tests.helpers import CHILD_ENV, cli_here, run_cli
-from tests.trained_fixtures import (WIDTH, image_size, trained_model,
-                                    validation_images)
+from tests.trained_fixtures import (TRAINED_SIZE, image_size,
+                                    trained_model, validation_images)
 
 ENV = CHILD_ENV
 
@@ -318,38 +318,9 @@ def test_existing_version_is_never_replaced_without_overwrite(
 
 
 # --------------------------------------------------------------------------
-# A model trained on the embedded dataset
+# A model trained on the embedded dataset: the `trained_run` fixture
+# (conftest.py, tests/trained_fixtures.py)
 # --------------------------------------------------------------------------
-# The shipped GoogLeNet of tests/data/trained/ (width 0.125, 75 px, 96.1%
-# validation top-1 after 15 epochs) made into a run folder by the package's
-# own runner: one more epoch from its weights at a small learning rate, so
-# that export, predict and evaluate read a real run (config, best/last
-# weights, summary) without training GoogLeNet from scratch here.
-TRAINED_NAME = "inception_v1"
-SIZE = image_size(TRAINED_NAME)
-TRAINED = dict(model=TRAINED_NAME, dataset="default", width_multiplier=WIDTH,
-               image_size=SIZE, aux_logits=False, epochs=1, batch_size=200,
-               recipe="modern_adamw", learning_rate=1e-4, warmup_epochs=0,
-               label_smoothing=0.0, jit_compile=False, verbose=0)
-
-
-# Session-scoped so that one worker builds it once however its tests are
-# interleaved with other modules; every test that uses it carries
-# xdist_group("trained") and is not parametrized (see
-# test_export_cli_errors_write_nothing), so one worker runs them all.
-@pytest.fixture(scope="session")
-def trained_run(tmp_path_factory):
-    """A run folder of the shipped trained GoogLeNet (above)."""
-    from keras_inception.training.runner import TrainConfig, train
-    root = tmp_path_factory.mktemp("trained")
-    run = str(root / "shapes_v1")
-    summary = train(TrainConfig(output=run, data_dir=str(root / "tfds"),
-                                **TRAINED),
-                    initial_weights=trained_model(TRAINED_NAME).get_weights())
-    assert summary["best_val_top1"] > 0.9
-    return run
-
-
 @pytest.fixture(scope="session")
 def trained_export(trained_run, tmp_path_factory):
     out = str(tmp_path_factory.mktemp("exports"))
@@ -365,7 +336,7 @@ def image_files(trained_run, tmp_path_factory):
     GIF files."""
     from keras_inception.training.runner import model_from_run
     _, saved = model_from_run(trained_run)
-    d = data.load("default", image_size=SIZE, batch_size=12,
+    d = data.load("default", image_size=TRAINED_SIZE, batch_size=12,
                   data_dir=saved["config"]["data_dir"],
                   preprocessing="none", augment="none",
                   central_fraction=1.0, evaluation_only=True)
@@ -389,7 +360,7 @@ def test_quantized_tflite_of_a_trained_model_meets_its_targets(
         trained_export, trained_run):
     from keras_inception.training.runner import model_from_run
     model, saved = model_from_run(trained_run)
-    d = data.load("default", image_size=SIZE, batch_size=100,
+    d = data.load("default", image_size=TRAINED_SIZE, batch_size=100,
                   data_dir=saved["config"]["data_dir"], preprocessing="none",
                   augment="none", central_fraction=1.0, evaluation_only=True)
     images, labels = map(np.concatenate, zip(*[
@@ -519,7 +490,7 @@ def test_saved_model_as_tf_serving_sees_it(trained_export, tmp_path):
     for expected in ("signature_def['serving_default']",
                      "signature_def['predict_images']",
                      "inputs['images'] tensor_info:",
-                     f"shape: (-1, {SIZE}, {SIZE}, 3)",
+                     f"shape: (-1, {TRAINED_SIZE}, {TRAINED_SIZE}, 3)",
                      "inputs['image_bytes'] tensor_info:",
                      "dtype: DT_STRING",
                      "outputs['probabilities']", "outputs['top_k_classes']",
@@ -533,7 +504,7 @@ def test_saved_model_as_tf_serving_sees_it(trained_export, tmp_path):
         "[open(sys.argv[2], 'rb').read()]))\n"
         "print(out['top_k_classes'].numpy()[0, 0].decode())\n")
     jpeg = tmp_path / "x.jpg"
-    jpeg.write_bytes(serving._warmup_image(SIZE))
+    jpeg.write_bytes(serving._warmup_image(TRAINED_SIZE))
     fresh = subprocess.run([sys.executable, "-c", script,
                             trained_export.path, str(jpeg)],
                            capture_output=True, text=True, env=ENV,
@@ -598,9 +569,8 @@ def test_export_killed_halfway_leaves_no_version_and_reruns(
     assert "interrupted export" in result.stderr
     assert sorted(os.listdir(model_dir)) == ["3"]    # leftovers removed
     assert os.path.isfile(model_dir / "3" / "model.tflite")
-    assert run_saved_model(str(model_dir / "3"),
-                           np.zeros((1, SIZE, SIZE, 3), np.float32)).shape == \
-        (1, 10)
+    zeros = np.zeros((1, TRAINED_SIZE, TRAINED_SIZE, 3), np.float32)
+    assert run_saved_model(str(model_dir / "3"), zeros).shape == (1, 10)
 
 
 # One test, not a parametrized one: under pytest 9 and pytest-xdist 3.8,

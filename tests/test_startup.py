@@ -92,6 +92,11 @@ def test_help_loads_no_tensorflow(tmp_path, command):
     (["launch", "--workers", "2"], "after `--`"),
     (["launch", "--workers", "2", "--", "tune"], "`launch` runs `train`"),
     (["predict", "--artifact", "x.onnx", "--top", "0", "a.jpg"], "top"),
+    (["predict", "--artifact", "x.onnx"], "give image files or --dataset"),
+    (["predict", "--artifact", "x.onnx", "--dataset", "default", "a.jpg"],
+     "not both"),
+    (["predict", "--artifact", "x.onnx", "--dataset", "default", "--count",
+      "0"], "--count"),
 ], ids=lambda v: "_".join(v) if isinstance(v, list) else None)
 def test_argument_errors_answer_without_tensorflow(tmp_path, argv, says):
     """Errors that need no model: one clear line, exit code 2, no

@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 import sys
 
-from keras_inception.cli.formatting import format_export, format_summary
+from keras_inception.cli.formatting import (format_comparison, format_export,
+                                            format_predictions, format_summary)
 
 
 def cmd_models(args):
@@ -139,20 +140,45 @@ def cmd_predict(args):
     from keras_inception.utils.checks import check_count
 
     check_count(args.top, "top")   # before loading anything
+    check_count(args.count, "count")
+    if bool(args.images) == (args.dataset is not None):
+        raise ValueError("give image files or --dataset NAME (its first "
+                         "--count validation images), not both or neither.")
     from keras_inception.deploy.artifacts import artifact_kind, load_artifact
     from keras_inception.deploy.serving import check_image_file
 
     artifact_kind(args.artifact)
+    if args.compare is not None:
+        artifact_kind(args.compare)
     for image in args.images:   # bad files fail before a model is built
         check_image_file(image, max_pixels=float("inf"))
-    artifact = load_artifact(args.artifact)
-    probabilities = artifact.predict_files(args.images)
-    print(f"{artifact.kind}: {artifact.path}")
-    for image, best in zip(args.images,
-                           artifact.top_k(probabilities, args.top)):
-        print(image)
-        for rank, (name, score) in enumerate(best, 1):
-            print(f"  {rank}. {name:30s} {score:.4f}")
+    if args.dataset is not None:
+        from keras_inception.data.catalog import validation_samples
+        samples = validation_samples(args.dataset, args.count,
+                                     data_dir=args.data_dir)
+    else:
+        samples = None
+    artifacts = [load_artifact(args.artifact)]
+    if args.compare is not None:
+        artifacts.append(load_artifact(args.compare))
+        if artifacts[1].class_names != artifacts[0].class_names:
+            raise ValueError(f"--compare {args.compare!r} predicts other "
+                             "classes than --artifact; compare models of "
+                             "one dataset.")
+    results = []
+    for artifact in artifacts:
+        if samples is None:
+            results.append(artifact.predict_files(args.images))
+        else:
+            results.append(artifact.predict_encoded(
+                [s.data for s in samples], [s.name for s in samples]))
+    names = args.images if samples is None else [s.name for s in samples]
+    labels = None if samples is None else [s.label for s in samples]
+    if len(artifacts) == 1:
+        print(format_predictions(artifacts[0], results[0], names, labels,
+                                 args.top))
+    else:
+        print(format_comparison(artifacts, results, names, labels))
     return 0
 
 

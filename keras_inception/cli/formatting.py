@@ -1,5 +1,6 @@
-"""What the commands print: a training run's summary, and an export's
-version folder with a line of figures per artifact.
+"""What the commands print: a training run's summary, an export's
+version folder with a line of figures per artifact, and predictions (one
+artifact's top-k, or two artifacts' top-1 side by side).
 
 Example:
     >>> from keras_inception.cli.formatting import format_summary
@@ -66,4 +67,39 @@ def format_export(result):
             text += "  (below target)"
         lines.append(text)
     lines.append(f"  manifest: {result.path}/manifest.json")
+    return "\n".join(lines)
+
+
+def _heading(name, label):
+    return name if label is None else f"{name} (label: {label})"
+
+
+def format_predictions(artifact, probabilities, names, labels, k):
+    """What ``predict`` prints for one artifact: each image's top ``k``."""
+    lines = [f"{artifact.kind}: {artifact.path}"]
+    for i, best in enumerate(artifact.top_k(probabilities, k)):
+        lines.append(_heading(names[i], labels and labels[i]))
+        for rank, (name, score) in enumerate(best, 1):
+            lines.append(f"  {rank}. {name:30s} {score:.4f}")
+    return "\n".join(lines)
+
+
+def format_comparison(artifacts, results, names, labels):
+    """What ``predict --compare`` prints: per image each artifact's top-1
+    beside the other's, then how far apart the two are."""
+    import numpy as np
+
+    width = max(len(a.kind) for a in artifacts)
+    lines = [" beside ".join(f"{a.kind} {a.path}" for a in artifacts)]
+    tops = [a.top_k(r, 1) for a, r in zip(artifacts, results)]
+    for i, name in enumerate(names):
+        lines.append(_heading(name, labels and labels[i]))
+        for artifact, top in zip(artifacts, tops):
+            label, score = top[i][0]
+            lines.append(f"  {artifact.kind:{width}s}  {label:24s} "
+                         f"{score:.4f}")
+    agree = sum(a[0][0] == b[0][0] for a, b in zip(*tops))
+    diff = float(np.abs(results[0] - results[1]).max())
+    lines.append(f"top-1 agrees on {agree} of {len(names)} image(s); max "
+                 f"|probability difference| {diff:.2e}")
     return "\n".join(lines)

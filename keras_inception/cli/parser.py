@@ -231,11 +231,20 @@ def build_parser():
         "predict", parents=[quiet],
         help="top-5 classes of image files from a "
         "SavedModel, .tflite, .onnx or training run")
-    p.add_argument("images", nargs="+", metavar="IMAGE",
-                   help="JPEG, PNG, GIF or BMP files")
+    p.add_argument("images", nargs="*", metavar="IMAGE",
+                   help="JPEG, PNG, GIF or BMP files (or --dataset)")
     p.add_argument("--artifact", required=True,
                    help="SavedModel folder, .tflite, .onnx, or a run folder "
                    "/ weights file")
+    p.add_argument("--compare", metavar="ARTIFACT",
+                   help="a second artifact (e.g. the training run) whose "
+                   "top-1 is printed beside --artifact's")
+    p.add_argument("--dataset",
+                   help="instead of files: the first --count validation "
+                   "images of this dataset, as encoded bytes")
+    p.add_argument("--count", type=int, default=1,
+                   help="images taken from --dataset (default: %(default)s)")
+    p.add_argument("--data-dir", help="TFDS data folder for --dataset")
     p.add_argument("--top", type=int, default=5,
                    help="classes per image (default: %(default)s)")
     p.set_defaults(func=cmd_predict)

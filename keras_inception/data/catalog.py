@@ -229,3 +229,39 @@ def open_dataset(dataset, *, data_dir, validation_fraction, seed, cache):
     if os.path.isdir(path):
         return _open_folder(path, validation_fraction, seed)
     return _open_tfds(dataset, data_dir, validation_fraction, cache)
+
+
+@dataclasses.dataclass(frozen=True)
+class Sample:
+    """One labelled image as a file holds it: ``name`` says where it came
+    from, ``data`` is the encoded image (JPEG, PNG, ...)."""
+
+    name: str
+    data: bytes
+    label: str
+
+
+def validation_samples(dataset, count=1, *, data_dir=None):
+    """The first ``count`` validation images of ``dataset`` as encoded
+    bytes with their class names (:class:`Sample`): what a client would
+    send to a served model (``keras-inception predict --dataset``).
+    Images of a folder are its files' bytes, named by their paths; those
+    of a TFDS dataset are the encoded images it stores (PNG for the
+    embedded one)."""
+    from keras_inception.utils.checks import check_count
+
+    check_count(count, "count")
+    splits = open_dataset(dataset, data_dir=data_dir,
+                          validation_fraction=0.1, seed=0, cache=False)
+    from_folder = splits.source.startswith("folder:")
+    samples = []
+    for i, (key, label) in enumerate(splits.validation.take(count)):
+        key = key.numpy()
+        if from_folder:
+            path = key.decode()
+            with open(path, "rb") as f:
+                data, name = f.read(), path
+        else:
+            data, name = key, f"{dataset} validation #{i}"
+        samples.append(Sample(name, data, splits.class_names[int(label)]))
+    return samples

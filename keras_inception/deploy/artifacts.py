@@ -142,6 +142,12 @@ class Artifact:
         encoded = self.read_files(paths)
         return self._predict_encoded(encoded, paths)
 
+    def predict_encoded(self, encoded, names):
+        """Probabilities for encoded images (the bytes a file or a client's
+        request holds), decoded as :meth:`predict_files` decodes files;
+        ``names``: what an error names for each."""
+        return self._predict_encoded(list(encoded), list(names))
+
     def _predict_encoded(self, encoded, paths):
         # Each file through the serving graph's own view, one at a time so
         # that an error names its file.
