@@ -4,6 +4,7 @@ export checks."""
 
 import io
 import re
+import time
 
 import keras
 import numpy as np
@@ -113,8 +114,13 @@ def test_fit_shows_a_line_per_epoch_without_a_terminal():
 def test_fit_bar_inside_the_epoch_on_a_terminal():
     x, y = _data()
     out = Terminal()
+    # Each step outlasts the bar's redraw interval (tqdm's mininterval,
+    # 0.2 s): on a fast machine the five steps would otherwise all fall
+    # inside one interval and only the end would be drawn.
+    slow = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: time.sleep(0.3))
     _tiny_model().fit(x, y, batch_size=8, epochs=1, validation_data=(x, y),
-                      verbose=0, callbacks=[ProgressCallback(
+                      verbose=0, callbacks=[slow, ProgressCallback(
                           1, batch_size=8, stream=out)])
     text = out.getvalue()
     # Redrawn after steps inside the epoch, not only at its end.
