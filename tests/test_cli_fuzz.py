@@ -74,6 +74,7 @@ def cases(root):
     predict = ["--artifact", run, str(root / "image.png")]
     yield "models", [], None, UNKNOWN, "Unknown model"
     yield "summary", [], None, UNKNOWN, "Unknown model"
+    yield "diagrams", ["--output", out], None, UNKNOWN, "Unknown model"
     for flag, values in (("--input-size", below(32)),
                          ("--dpi", below(1)),
                          ("--width-multiplier", not_positive_float()),

@@ -48,6 +48,21 @@ def cmd_summary(args):
     return 0
 
 
+def cmd_diagrams(args):
+    from keras_inception.models import registry
+    from keras_inception.models.diagrams import write_pictures
+
+    names = [registry.get_model_info(n, argument="names").generation
+             for n in args.names] or None
+
+    def progress(path):
+        print(f"  wrote {path}", file=sys.stderr, flush=True)
+
+    written = write_pictures(args.output, names, progress=progress)
+    print(f"{len(written)} PNG files in {args.output}")
+    return 0
+
+
 def _progress(args):
     """``--progress`` as the library's ``verbose`` (Keras's 0, 1, 2)."""
     from keras_inception.utils.progress import keras_verbose

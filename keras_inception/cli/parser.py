@@ -13,9 +13,10 @@ from __future__ import annotations
 import argparse
 import os
 
-from keras_inception.cli.commands import (cmd_evaluate, cmd_export,
-                                          cmd_launch, cmd_models, cmd_predict,
-                                          cmd_summary, cmd_train, cmd_tune)
+from keras_inception.cli.commands import (cmd_diagrams, cmd_evaluate,
+                                          cmd_export, cmd_launch, cmd_models,
+                                          cmd_predict, cmd_summary, cmd_train,
+                                          cmd_tune)
 
 
 def _bool_or_auto(text):
@@ -163,6 +164,16 @@ def build_parser():
     p.add_argument("--width-multiplier", type=float, default=1.0)
     p.add_argument("--dpi", type=int, default=72)
     p.set_defaults(func=cmd_summary)
+
+    p = sub.add_parser(
+        "diagrams", parents=[quiet],
+        help="block diagram PNG of each generation's stages "
+        "and the model table as a chart, into one folder")
+    p.add_argument("names", nargs="*",
+                   help="only these generations (default: all seven)")
+    p.add_argument("--output", default="docs",
+                   help="folder for the PNGs (default: %(default)s)")
+    p.set_defaults(func=cmd_diagrams)
 
     p = sub.add_parser(
         "train", parents=[progress],

@@ -25,10 +25,12 @@ def pyplot():
     return plt
 
 
-def save_png(fig, path, *, dpi=100):
-    """Lays ``fig`` out, writes it to the PNG ``path`` under a temporary
-    name renamed into place, closes it and returns ``path``."""
-    fig.tight_layout()
+def save_png(fig, path, *, dpi=100, layout=True):
+    """Lays ``fig`` out (unless ``layout`` is false: axes placed by hand),
+    writes it to the PNG ``path`` under a temporary name renamed into
+    place, closes it and returns ``path``."""
+    if layout:
+        fig.tight_layout()
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, dpi=dpi)
     pyplot().close(fig)
