@@ -60,69 +60,49 @@ def _serve(root, base, model, filename):
     return pretrained.WeightsFile(base + filename, digest)
 
 
-def test_inception_v3_imagenet_downloads_checks_caches_and_matches(
-        server, tmp_path, monkeypatch):
+# (registry name, keras.applications builder, seed, no-top input side):
+# InceptionResNetV2 without its top runs at the smallest size, to stay cheap.
+DOWNLOADS = [("inception_v3", "InceptionV3", 7, 139),
+             ("inception_resnet_v2", "InceptionResNetV2", 9, 75)]
+
+
+@pytest.mark.parametrize("name, builder, seed, side", DOWNLOADS,
+                         ids=[d[0] for d in DOWNLOADS])
+def test_imagenet_downloads_checks_caches_and_matches(
+        server, tmp_path, monkeypatch, name, builder, seed, side):
     root, base, httpd = server
-    keras.utils.set_random_seed(7)
-    reference = keras.applications.InceptionV3(weights=None)
-    keras.utils.set_random_seed(8)
-    reference_no_top = keras.applications.InceptionV3(
-        weights=None, include_top=False, input_shape=(139, 139, 3))
-    _point(monkeypatch, "inception_v3", {
-        "top": _serve(root, base, reference, "v3.h5"),
-        "no_top": _serve(root, base, reference_no_top, "v3_notop.h5")})
-    x = np.random.default_rng(0).uniform(-1, 1, (2, 299, 299, 3)).astype(
+    theirs = getattr(keras.applications, builder)
+    keras.utils.set_random_seed(seed)
+    reference = theirs(weights=None)
+    reference_no_top = theirs(weights=None, include_top=False,
+                              input_shape=(side, side, 3))
+    _point(monkeypatch, name, {
+        "top": _serve(root, base, reference, f"{name}.h5"),
+        "no_top": _serve(root, base, reference_no_top, f"{name}_notop.h5")})
+    x = np.random.default_rng(0).uniform(-1, 1, (1, 299, 299, 3)).astype(
         "float32")
 
-    ours = keras_inception.InceptionV3(weights="imagenet")
+    ours = keras_inception.get_model(name, weights="imagenet")
     diff = np.abs(np.asarray(ours(x)) - np.asarray(reference(x))).max()
-    print(f"InceptionV3 with top: max |logit diff| {diff}")
+    print(f"{builder} with top: max |logit diff| {diff}")
     assert diff <= 1e-5
-    cached = tmp_path / "keras_home" / "models" / "v3.h5"
-    assert cached.is_file()
+    assert (tmp_path / "keras_home" / "models" / f"{name}.h5").is_file()
 
-    small = x[:, :139, :139]
-    base_model = keras_inception.InceptionV3(
-        weights="imagenet", include_top=False, input_shape=(139, 139, 3))
-    diff = np.abs(np.asarray(base_model(small))
+    small = x[:, :side, :side]
+    no_top = keras_inception.get_model(name, weights="imagenet",
+                                       include_top=False,
+                                       input_shape=(side, side, 3))
+    diff = np.abs(np.asarray(no_top(small))
                   - np.asarray(reference_no_top(small))).max()
-    print(f"InceptionV3 without top: max |feature diff| {diff}")
+    print(f"{builder} without top: max |feature diff| {diff}")
     assert diff <= 1e-5
 
     httpd.shutdown()                 # the cache answers from now on
-    again = keras_inception.InceptionV3(weights="imagenet")
-    assert np.abs(np.asarray(again(x)) - np.asarray(ours(x))).max() == 0
-
-
-def test_inception_resnet_v2_imagenet_with_and_without_top(
-        server, tmp_path, monkeypatch):
-    root, base, httpd = server
-    keras.utils.set_random_seed(9)
-    reference = keras.applications.InceptionResNetV2(weights=None)
-    reference_no_top = keras.applications.InceptionResNetV2(
-        weights=None, include_top=False, input_shape=(75, 75, 3))
-    _point(monkeypatch, "inception_resnet_v2", {
-        "top": _serve(root, base, reference, "irv2.h5"),
-        "no_top": _serve(root, base, reference_no_top, "irv2_notop.h5")})
-    x = np.random.default_rng(1).uniform(-1, 1, (1, 299, 299, 3)).astype(
-        "float32")
-    ours = keras_inception.InceptionResNetV2(weights="imagenet")
-    diff = np.abs(np.asarray(ours(x)) - np.asarray(reference(x))).max()
-    print(f"InceptionResNetV2 with top: max |logit diff| {diff}")
-    assert diff <= 1e-5
-
-    small = x[:, :75, :75]
-    ours = keras_inception.InceptionResNetV2(
-        weights="imagenet", include_top=False, input_shape=(75, 75, 3))
-    diff = np.abs(np.asarray(ours(small))
-                  - np.asarray(reference_no_top(small))).max()
-    print(f"InceptionResNetV2 without top: max |feature diff| {diff}")
-    assert diff <= 1e-5
-    httpd.shutdown()
-    again = keras_inception.InceptionResNetV2(
-        weights="imagenet", include_top=False, input_shape=(75, 75, 3))
-    assert np.abs(np.asarray(again(small)) - np.asarray(ours(small))).max() \
-        == 0
+    again = keras_inception.get_model(name, weights="imagenet",
+                                      include_top=False,
+                                      input_shape=(side, side, 3))
+    assert np.abs(np.asarray(again(small))
+                  - np.asarray(no_top(small))).max() == 0
 
 
 def test_readme_weights_table_is_the_registry_table():

@@ -10,6 +10,7 @@ adds version 2 and leaves version 1 alone; and the prediction the fresh
 """
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -29,7 +30,6 @@ pytestmark = [pytest.mark.xdist_group("trained"),
 
 def _data_dir(run):
     """Where the run's TFDS data is (its run_config.json says)."""
-    import json
     with open(os.path.join(run, "run_config.json")) as f:
         return json.load(f)["config"]["data_dir"]
 

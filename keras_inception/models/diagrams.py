@@ -141,42 +141,38 @@ def stages(model):
         end = _block_end(layer)
         shape = _shape(layer.output)
         if end is not None or (_is_pool(layer) and ends):
-            if not ends and side is not None and shape[0] < side:
-                end = None      # a reducing block of the stem (v4's mixed_3a)
-            else:
+            # A block that shrinks the map before any other block is part
+            # of the stem (Inception-v4's mixed_3a, 4a, 5a).
+            if ends or side is None or shape[0] >= side:
                 ends.append((end or (layer.name, False), end is None, layer))
         if not ends and isinstance(layer, keras.layers.Conv2D):
             convolutions.append(layer.name)
         if "branch" not in layer.name and len(shape) == 3:
             side = shape[0]
 
-    stem = _shape(by_name[_producer(_inputs(ends[0][2])[0])].output) \
-        if _is_pool(ends[0][2]) else None
-    out = [Stage("input", "input", 1, _shape(model.inputs[0]))]
-    stem_index = len(out)
-    out.append(None)
-    previous = None
+    # The stem ends where the first block begins (a pool only counts after
+    # a block); its convolutions are those before, less that block's own.
+    stem = _block_input(ends[0][2], by_name)
+    first = ends[0][0][0] + "_"
+    out = [Stage("input", "input", 1, _shape(model.inputs[0])),
+           Stage("stem", "stem", 1, stem, convolutions=sum(
+               not c.startswith(first) for c in convolutions))]
+    previous = stem
     for (name, linear), is_pool, layer in ends:
         shape = _shape(layer.output)
-        if previous is None:
-            previous = stem = stem or _block_input(layer, by_name)
         if is_pool or shape[0] < previous[0]:
             out.append(Stage("reduction", name, 1, shape, (name,)))
         else:
             label = f"{name} (linear)" if linear else _family(name)
             last = out[-1]
-            if last is not None and last.kind == "blocks" and \
-                    last.label == label and last.shape[:2] == shape[:2]:
+            if last.kind == "blocks" and last.label == label and \
+                    last.shape[:2] == shape[:2]:
                 out[-1] = dataclasses.replace(
                     last, count=last.count + 1, shape=shape,
                     members=last.members + (name,))
             else:
                 out.append(Stage("blocks", label, 1, shape, (name,)))
         previous = shape
-    # Convolutions before the first block's end, less that block's own.
-    first = ends[0][0][0] + "_"
-    out[stem_index] = Stage("stem", "stem", 1, stem, convolutions=sum(
-        not c.startswith(first) for c in convolutions))
     for head, layer in aux.items():
         out.append(Stage("aux", head, 1, _shape(by_name[head].output),
                          after=_producer(_inputs(layer)[0])))
