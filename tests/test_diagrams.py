@@ -4,6 +4,8 @@ are the papers' and the builders'; the PNGs in ``docs/`` are real images.
 """
 
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -12,7 +14,7 @@ from PIL import Image
 import keras_inception
 from keras_inception.models import diagrams
 from tests.generations import GENERATIONS, NAMES
-from tests.helpers import ROOT, SMALL, run_cli
+from tests.helpers import CHILD_ENV, ROOT, SMALL, run_cli
 
 # Runs of repeated blocks between the reductions, as the papers' tables
 # give them (GoogLeNet Table 1: 3a-b, 4a-e, 5a-b; BN-Inception Figure 5:
@@ -126,3 +128,27 @@ def test_an_unknown_name_is_refused(capsys):
     code, _, err = run_cli(capsys, "diagrams", "inception_v9")
     assert code == 2
     assert "inception_v9" in err
+
+
+@pytest.mark.parametrize("setup, backend", [
+    ("", "agg"),                                     # a script: file-only
+    ("os.environ['MPLBACKEND'] = 'svg'", "svg"),     # Jupyter sets its own
+    ("import matplotlib; matplotlib.use('pdf'); "
+     "import matplotlib.pyplot", "pdf"),             # the caller chose first
+])
+def test_drawing_keeps_a_backend_chosen_before(setup, backend, tmp_path):
+    """Drawing a picture must not switch a notebook's plots off: it takes
+    Agg only where nothing chose a backend."""
+    code = (f"import os\nos.environ.pop('MPLBACKEND', None)\n{setup}\n"
+            "import keras_inception\n"
+            "from keras_inception.models import diagrams\n"
+            "import matplotlib\n"
+            "m = keras_inception.InceptionV1(weights=None, classes=10, "
+            "input_shape=(64, 64, 3), width_multiplier=0.25)\n"
+            f"diagrams.draw_stages(m, {str(tmp_path / 'v1.png')!r})\n"
+            "print(matplotlib.get_backend().lower())\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, env=CHILD_ENV, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == backend
+    assert Image.open(tmp_path / "v1.png").size == (640, 960)

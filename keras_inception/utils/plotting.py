@@ -17,10 +17,17 @@ GRAPHVIZ_HELP = ("drawing the architecture needs Graphviz's `dot` program "
 
 
 def pyplot():
-    """matplotlib's ``pyplot`` on the file-only Agg backend (imported on
-    first use: the package does not need matplotlib to build models)."""
+    """matplotlib's ``pyplot`` (imported on first use: the package does not
+    need matplotlib to build models), on the file-only Agg backend unless
+    a backend was chosen before: ``MPLBACKEND`` set (Jupyter's kernel sets
+    its inline one) or ``pyplot`` already imported. Switching then would
+    stop a notebook's own plots from showing."""
+    import sys
+
     import matplotlib
-    matplotlib.use("Agg", force=False)
+    if not os.environ.get("MPLBACKEND") and \
+            "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")
     from matplotlib import pyplot as plt
     return plt
 
