@@ -2,6 +2,7 @@
 TensorFlow, no TensorFlow start-up lines on stderr, our own device line,
 and ``--verbose`` showing everything."""
 
+import io
 import json
 import os
 import re
@@ -231,3 +232,21 @@ def test_stderr_filter_restores_the_streams():
         assert sys.stderr is before_stream
         after = os.fstat(2)
         assert (after.st_ino, after.st_dev) == (before.st_ino, before.st_dev)
+
+
+@pytest.mark.parametrize("kind", ["memory", "another file"])
+def test_stderr_filter_leaves_a_stderr_that_writes_elsewhere(
+        kind, tmp_path, monkeypatch):
+    """A ``sys.stderr`` that does not write to descriptor 2 (Jupyter's
+    kernel sends it to the notebook) keeps receiving Python's writes while
+    descriptor 2 is filtered."""
+    elsewhere = (io.StringIO() if kind == "memory" else
+                 open(tmp_path / "stderr.txt", "w+"))
+    monkeypatch.setattr(sys, "stderr", elsewhere)
+    with StderrFilter():
+        assert sys.stderr is elsewhere
+        print("a warning for the notebook", file=sys.stderr)
+    assert sys.stderr is elsewhere
+    elsewhere.seek(0)
+    assert elsewhere.read() == "a warning for the notebook\n"
+    elsewhere.close()

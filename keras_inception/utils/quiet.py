@@ -77,13 +77,24 @@ def is_tensorflow_noise(line):
     return severity == "E" and any(s in text for s in NO_GPU_NOISE)
 
 
+def _same_file(stream, fd):
+    """Whether ``stream`` writes to the file open as descriptor ``fd``."""
+    try:
+        mine, theirs = os.fstat(stream.fileno()), os.fstat(fd)
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation
+        return False
+    return (mine.st_ino, mine.st_dev) == (theirs.st_ino, theirs.st_dev)
+
+
 class StderrFilter:
     """File descriptor 2 through a pipe that drops TensorFlow's noise.
 
     :meth:`start` points descriptor 2 (what C++ code and child processes
     write to) at a pipe read by a thread, which forwards each line that
     :func:`is_tensorflow_noise` lets through to the real stderr, and points
-    ``sys.stderr`` at the real stderr directly. :meth:`stop` flushes and
+    ``sys.stderr`` at the real stderr directly (where it wrote to
+    descriptor 2; one that writes elsewhere, as Jupyter's kernel's does,
+    is left as it is). :meth:`stop` flushes and
     restores both. Use it as a context manager.
     """
 
@@ -100,11 +111,14 @@ class StderrFilter:
         os.close(write_end)
         self._saved_stream = sys.stderr
         # Python's own writes go to the terminal unfiltered, a line at a
-        # time (progress bars flush their "\r" redraws themselves).
-        sys.stderr = io.TextIOWrapper(
-            os.fdopen(os.dup(self._saved_fd), "wb"),
-            encoding=getattr(self._saved_stream, "encoding", None) or "utf-8",
-            errors="backslashreplace", line_buffering=True)
+        # time (progress bars flush their "\r" redraws themselves). A
+        # sys.stderr that does not write to descriptor 2 (Jupyter's kernel
+        # sends it to the notebook) is left as it is.
+        if _same_file(self._saved_stream, self._saved_fd):
+            sys.stderr = io.TextIOWrapper(
+                os.fdopen(os.dup(self._saved_fd), "wb"),
+                encoding=getattr(self._saved_stream, "encoding", None)
+                or "utf-8", errors="backslashreplace", line_buffering=True)
         self._thread = threading.Thread(
             target=self._pump, args=(read_end, os.dup(self._saved_fd)),
             name="stderr-filter", daemon=True)
@@ -123,7 +137,8 @@ class StderrFilter:
             return
         sys.stderr.flush()
         replacement, sys.stderr = sys.stderr, self._saved_stream
-        replacement.close()
+        if replacement is not self._saved_stream:
+            replacement.close()
         os.dup2(self._saved_fd, 2)     # closes the pipe's write end
         os.close(self._saved_fd)
         self._saved_fd = None
