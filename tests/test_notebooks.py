@@ -21,7 +21,8 @@ from keras_inception.utils.quiet import is_tensorflow_noise
 from tests.helpers import CHILD_ENV, ROOT
 
 FOLDER = os.path.join(ROOT, "notebooks")
-NOTEBOOKS = ["01_quickstart", "02_train_with_auxiliary_heads"]
+NOTEBOOKS = ["01_quickstart", "02_train_with_auxiliary_heads",
+             "05_backbone_features"]
 # A cell's source may run this long; a whole notebook stays under 3 minutes
 # on 2 cores (the README lists the measured times).
 CELL_TIMEOUT = 600
