@@ -22,7 +22,8 @@ from tests.helpers import CHILD_ENV, ROOT
 
 FOLDER = os.path.join(ROOT, "notebooks")
 NOTEBOOKS = ["01_quickstart", "02_train_with_auxiliary_heads",
-             "03_width_search_with_keras_tuner", "05_backbone_features"]
+             "03_width_search_with_keras_tuner", "04_export_and_serve",
+             "05_backbone_features"]
 # A cell's source may run this long; a whole notebook stays under 3 minutes
 # on 2 cores (the README lists the measured times).
 CELL_TIMEOUT = 600

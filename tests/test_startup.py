@@ -4,6 +4,7 @@ and ``--verbose`` showing everything."""
 
 import io
 import json
+import logging
 import os
 import re
 import subprocess
@@ -14,7 +15,7 @@ import pytest
 
 from tests.helpers import CHILD_ENV, ROOT
 from keras_inception.cli.parser import build_parser
-from keras_inception.utils.quiet import StderrFilter
+from keras_inception.utils.quiet import StderrFilter, quiet_tensorflow
 
 # Any line of TensorFlow's C++ loggers or absl's, written independently of
 # keras_inception.utils.quiet: absl (``I1207 03:22:45.1 1940 file.cc:31]``,
@@ -200,6 +201,7 @@ def test_stderr_filter_drops_noise_and_keeps_the_rest():
         "I0000 00:00:1796613975.766358    1940 cudart_stub.cc:31] Could not "
         "find cuda drivers on your machine, GPU will not be used.",
         "a line of a child process",
+        "INFO: Created TensorFlow Lite XNNPACK delegate for CPU.",
         "E0000 00:00:1796613992.597303    1946 cuda_platform.cc:52] failed "
         "call to cuInit: INTERNAL: CUDA error",
         "2026-12-07 03:22:45.123456: W tensorflow/core/x.cc:10] old style",
@@ -250,3 +252,29 @@ def test_stderr_filter_leaves_a_stderr_that_writes_elsewhere(
     elsewhere.seek(0)
     assert elsewhere.read() == "a warning for the notebook\n"
     elsewhere.close()
+
+
+def test_tensorflows_python_notes_are_dropped_and_its_warnings_kept():
+    """In Jupyter TensorFlow sets its Python logger to INFO ("Assets written
+    to ..." on every SavedModel); after quiet_tensorflow() only warnings
+    and above pass, whatever level it is set to."""
+    log = logging.getLogger("tensorflow")
+    level, filters = log.level, list(log.filters)
+    seen = []
+    handler = logging.Handler()
+    handler.emit = seen.append
+    stderr_filter = quiet_tensorflow()
+    try:
+        quiet_tensorflow().stop()           # a second call adds nothing
+        log.setLevel(logging.INFO)          # as TensorFlow sets it there
+        log.addHandler(handler)
+        log.info("Assets written to: model/assets")
+        log.warning("a real warning")
+        assert [r.getMessage() for r in seen] == ["a real warning"]
+        assert len(log.filters) == len(filters) + 1
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
+        log.filters[:] = filters
+        if stderr_filter is not None:
+            stderr_filter.stop()

@@ -11,6 +11,7 @@ Example:
 from __future__ import annotations
 
 import os
+import warnings
 
 TFLITE_FILES = {"none": "model.tflite", "fp16": "model_fp16.tflite",
                 "dynamic": "model_dynamic.tflite",
@@ -111,7 +112,12 @@ def convert_onnx(core, opset, path):
 
     try:   # Keras's own fixes of tf2onnx for NumPy 2 (as model.export uses)
         from keras.src.export.tf2onnx_lib import patch_tf2onnx
-        patch_tf2onnx()
+        # Its `hasattr(np, "object")` makes NumPy warn of a future change
+        # (a FutureWarning on the user's screen) each time it runs.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "In the future `np.object`",
+                                    FutureWarning)
+            patch_tf2onnx()
     except ImportError:   # pragma: no cover - a Keras without them
         pass
     serve, signature = probabilities_endpoint(core)["serving_default"]

@@ -53,6 +53,10 @@ _PREAMBLE = ("WARNING: All log messages before absl::InitializeLog() is "
              "called are written to STDERR")
 # The second line of cpu_feature_guard's info message.
 _CONTINUATION = "To enable the following instructions:"
+# TFLite's (LiteRT's) own logger writes plain "INFO: " lines as an
+# interpreter starts.
+_TFLITE_INFO = ("INFO: Created TensorFlow Lite ",
+                "INFO: Initialized TensorFlow Lite runtime")
 # Error-level lines that only say this machine has no (usable) GPU.
 NO_GPU_NOISE = ("failed call to cuInit", "could not retrieve CUDA device",
                 "Unable to register cuDNN factory",
@@ -63,10 +67,11 @@ NO_GPU_NOISE = ("failed call to cuInit", "could not retrieve CUDA device",
 
 def is_tensorflow_noise(line):
     """Whether ``line`` (one line of stderr) is TensorFlow start-up noise:
-    a C++/absl logger line at info or warning level, absl's preamble, or
-    an error line of :data:`NO_GPU_NOISE`."""
+    a C++/absl logger line at info or warning level, absl's preamble,
+    TFLite's start-up info lines, or an error line of
+    :data:`NO_GPU_NOISE`."""
     text = line.rstrip("\r\n")
-    if text.startswith((_PREAMBLE, _CONTINUATION)):
+    if text.startswith((_PREAMBLE, _CONTINUATION) + _TFLITE_INFO):
         return True
     match = _LOG_LINE.match(text)
     if match is None:
@@ -153,6 +158,11 @@ class StderrFilter:
         self.stop()
 
 
+def _warnings_and_above(record):
+    """A logging filter: only records at WARNING or above pass."""
+    return record.levelno >= logging.WARNING
+
+
 def set_log_environment(verbose=False):
     """TensorFlow's C++ log level, before TensorFlow is imported: every
     line with ``verbose``, else errors only unless the caller chose
@@ -174,6 +184,12 @@ def quiet_tensorflow(verbose=False):
     # absl's Python logger (TFDS's and TensorFlow's notes on folders and
     # flags): errors only.
     logging.getLogger("absl").setLevel(logging.ERROR)
+    # TensorFlow's own Python logger: warnings and above. In an interactive
+    # session (Jupyter) TensorFlow sets it to INFO when it first logs, so
+    # a filter, not a level, keeps its notes ("Assets written to ...") out.
+    tf_logger = logging.getLogger("tensorflow")
+    if _warnings_and_above not in tf_logger.filters:
+        tf_logger.addFilter(_warnings_and_above)
     try:
         return StderrFilter().start()
     except OSError:   # no descriptor 2 to filter (a closed stderr)
