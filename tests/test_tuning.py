@@ -67,7 +67,8 @@ class StepCounter(keras.callbacks.Callback):
 
 @pytest.mark.slow
 def test_search_rejects_over_budget_and_its_best_retrains(tmp_path,
-                                                          tiny_dir, caplog):
+                                                          tiny_dir, caplog,
+                                                          capsys):
     # Six configurations, all of them tried (RandomSearch does not repeat
     # one): the budget lies between the two narrow widths and the widest,
     # so the two widest configurations are rejected and four train.
@@ -93,6 +94,11 @@ def test_search_rejects_over_budget_and_its_best_retrains(tmp_path,
                          r"[\d.]+% \([\d.e-]+ GMACs, 1 epoch\(s\), ",
                          r.getMessage())]
     assert len(ended) == 4, [r.getMessage() for r in caplog.records]
+    # A rejection is one line, not keras-tuner's stack trace.
+    rejected = [r.getMessage() for r in caplog.records
+                if "rejected -- over budget" in r.getMessage()]
+    assert len(rejected) == 2, [r.getMessage() for r in caplog.records]
+    assert "Traceback" not in capsys.readouterr().err
 
     assert sorted(r["status"] for r in report.rows) == \
         ["COMPLETED"] * 4 + ["REJECTED"] * 2

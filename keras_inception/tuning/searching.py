@@ -18,10 +18,11 @@ import os
 import sys
 
 import keras_tuner
+from keras_tuner.src import config as tuner_config
 
 from keras_inception.training.config import TrainConfig
 from keras_inception.training.run_folder import RUN_CONFIG
-from keras_inception.tuning.hypermodel import InceptionHyperModel
+from keras_inception.tuning.hypermodel import REJECTED, InceptionHyperModel
 from keras_inception.tuning.report import (BEST, HYPERPARAMETERS_JSON,
                                            trial_row, write_report)
 from keras_inception.utils import atomic as _io
@@ -50,6 +51,14 @@ class _Reporting:
             return super().run_trial(trial, *args, **kwargs)
         except faults.MachineFault as err:
             raise _TrialFault(str(err), err.errno, err.folder) from err
+        except keras_tuner.errors.FailedTrialError as err:
+            # keras-tuner prints the stack trace of every failed trial while
+            # its config.DEBUG is on (the default). A trial over budget is
+            # expected and on_trial_end logs it in one line: no trace for
+            # it; any other failure keeps keras-tuner's.
+            if str(err).startswith(REJECTED):
+                self._debug, tuner_config.DEBUG = tuner_config.DEBUG, False
+            raise
 
     def on_trial_begin(self, trial):
         super().on_trial_begin(trial)
@@ -57,6 +66,8 @@ class _Reporting:
         logger.info("trial %s: %s", trial.trial_id, shown)
 
     def on_trial_end(self, trial):
+        if getattr(self, "_debug", None) is not None:
+            tuner_config.DEBUG, self._debug = self._debug, None
         super().on_trial_end(trial)
         row = trial_row(self, trial)
         if row["status"] == "COMPLETED":
