@@ -59,13 +59,14 @@ def small_size(name):
     return keras_inception.get_model_info(name).min_size
 
 
-def make_tiny_dataset(folder):
-    """Generates ``inception_shapes/tiny`` (32 px, 100 training and 50
-    validation images) into the TFDS data folder ``folder``."""
+def make_tiny_dataset(folder, config="tiny"):
+    """Generates ``inception_shapes/<config>`` (default ``tiny``: 32 px,
+    100 training and 50 validation images; ``64``: the embedded default)
+    into the TFDS data folder ``folder``."""
     import tensorflow_datasets as tfds
 
     import keras_inception.data.shapes  # noqa: F401  registers the builder
-    tfds.builder("inception_shapes/tiny",
+    tfds.builder(f"inception_shapes/{config}",
                  data_dir=str(folder)).download_and_prepare()
     return str(folder)
 

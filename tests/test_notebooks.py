@@ -18,7 +18,7 @@ import nbstripout
 import pytest
 
 from keras_inception.utils.quiet import is_tensorflow_noise
-from tests.helpers import CHILD_ENV, ROOT
+from tests.helpers import CHILD_ENV, ROOT, make_tiny_dataset
 
 FOLDER = os.path.join(ROOT, "notebooks")
 NOTEBOOKS = ["01_quickstart", "02_train_with_auxiliary_heads",
@@ -69,13 +69,7 @@ def execute(notebook, cwd, env):
 @pytest.fixture(scope="session")
 def shapes_dir(tmp_path_factory):
     """A TFDS data folder with the embedded dataset (64 px) generated."""
-    import tensorflow_datasets as tfds
-
-    import keras_inception.data.shapes  # noqa: F401  registers the builder
-    folder = tmp_path_factory.mktemp("shapes")
-    tfds.builder("inception_shapes", data_dir=str(folder)) \
-        .download_and_prepare()
-    return folder
+    return make_tiny_dataset(tmp_path_factory.mktemp("shapes"), "64")
 
 
 def test_the_notebooks_are_the_listed_ones():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import os
 import shutil
+import sys
 
 from keras_inception.utils.atomic import atomic_path
 
@@ -22,8 +23,6 @@ def pyplot():
     a backend was chosen before: ``MPLBACKEND`` set (Jupyter's kernel sets
     its inline one) or ``pyplot`` already imported. Switching then would
     stop a notebook's own plots from showing."""
-    import sys
-
     import matplotlib
     if not os.environ.get("MPLBACKEND") and \
             "matplotlib.pyplot" not in sys.modules:
