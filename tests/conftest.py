@@ -4,6 +4,15 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+# The converters' tests import timm, whose torch._dynamo loads triton; triton
+# and TensorFlow both carry LLVM, and triton's static initialisers crash the
+# process (SIGSEGV in llvm::DebugCounter) when TensorFlow's LLVM came first.
+# Loading triton before Keras avoids it (0.2 s; absent without torch).
+try:
+    import triton  # noqa: F401,E402
+except ImportError:
+    pass
+
 import keras  # noqa: E402
 import pytest  # noqa: E402
 

@@ -377,7 +377,8 @@ def test_variants_have_their_own_registry_entries():
     every = ki.list_models(include_variants=True)
     assert [n for n in every if n in ALL] == ALL
     assert [n for n in every if n not in ALL] == [
-        "inception_v1_paper", "inception_resnet_v2_paper"]
+        "inception_v1_paper", "inception_v3_torch",
+        "inception_resnet_v2_paper"]
     paper = ki.get_model_info("inception_resnet_v2_paper")
     assert (paper.generation, paper.builder_kwargs, paper.block_counts) == \
         ("inception_resnet_v2", {"variant": "paper"}, (5, 10, 5))
@@ -464,3 +465,24 @@ def test_models_use_no_tensorflow_ops():
         assert "import tensorflow" not in source, module
         assert "tf." not in re.sub(r"#.*|\"\"\"[\s\S]*?\"\"\"", "",
                                    source), module
+
+
+def test_inception_v3_torch_variant_pools_count_padding():
+    """variant="torch": the same weights, but each of the 9 average pools in
+    a block divides by 9 at the border too (PyTorch's count_include_pad)."""
+    torch_v3 = ki.InceptionV3(variant="torch", input_shape=(75, 75, 3),
+                              include_top=False, **SMALL)
+    pads = [layer for layer in torch_v3.layers
+            if isinstance(layer, keras.layers.ZeroPadding2D)]
+    assert len(pads) == 9 and all(p.name.endswith("avgpool_3x3_pad")
+                                   for p in pads)
+    assert ki.get_model_info("inception_v3_torch").builder_kwargs == \
+        {"variant": "torch"}
+    pool = torch_v3.get_layer("mixed0_branch3_0_avgpool_3x3")
+    ones = np.ones((1, 5, 5, 1), np.float32)
+    counted = keras.Sequential([keras.Input((5, 5, 1)),
+                                torch_v3.get_layer(pads[0].name), pool])
+    assert float(counted(ones)[0, 0, 0, 0]) == pytest.approx(4 / 9)
+    with pytest.raises(ValueError, match=r"`variant` must be one of "
+                       r"\['released', 'torch'\]; received 'tf'"):
+        ki.InceptionV3(variant="tf")

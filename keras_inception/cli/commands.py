@@ -63,6 +63,21 @@ def cmd_diagrams(args):
     return 0
 
 
+def cmd_convert(args):
+    from keras_inception.convert import convert_checkpoint, mapping_for
+
+    def stage(line):
+        print(f"  {line}", file=sys.stderr, flush=True)
+
+    kwargs = {"aux_logits": True} if args.aux_logits else {}
+    path = convert_checkpoint(args.model, args.checkpoint, args.output,
+                              args.source, log=stage, **kwargs)
+    ours = mapping_for(args.model, args.source).model
+    print(f"{path}: keras_inception.get_model({ours!r}, weights={path!r}"
+          f"{', aux_logits=True' if args.aux_logits else ''}) loads it")
+    return 0
+
+
 def _progress(args):
     """``--progress`` as the library's ``verbose`` (Keras's 0, 1, 2)."""
     from keras_inception.utils.progress import keras_verbose

@@ -13,8 +13,9 @@ from __future__ import annotations
 import argparse
 import os
 
-from keras_inception.cli.commands import (cmd_diagrams, cmd_evaluate,
-                                          cmd_export, cmd_launch, cmd_models,
+from keras_inception.cli.commands import (cmd_convert, cmd_diagrams,
+                                          cmd_evaluate, cmd_export,
+                                          cmd_launch, cmd_models,
                                           cmd_predict, cmd_summary, cmd_train,
                                           cmd_tune)
 
@@ -314,6 +315,23 @@ def build_parser():
     p.set_defaults(func=cmd_tune)
 
     p = sub.add_parser(
+        "convert", parents=[quiet],
+        help="a timm checkpoint (.safetensors; .pth with torch installed) "
+        "as our .weights.h5")
+    p.add_argument("--source", default="timm",
+                   help="library that wrote the checkpoint (default: "
+                   "%(default)s)")
+    p.add_argument("--model", required=True,
+                   help="its model name there, e.g. inception_v4")
+    p.add_argument("--checkpoint", required=True, metavar="FILE",
+                   help=".safetensors, .pth or .bin state dict")
+    p.add_argument("--output", required=True, metavar="FILE.weights.h5")
+    p.add_argument("--aux-logits", action="store_true",
+                   help="keep the checkpoint's auxiliary head "
+                   "(Inception-v3)")
+    p.set_defaults(func=cmd_convert)
+
+    p = sub.add_parser(
         "launch", parents=[quiet],
         help="start N local workers of `train` "
         "with TF_CONFIG set (MultiWorkerMirroredStrategy)")
@@ -332,6 +350,7 @@ def build_parser():
 
 # Library arguments whose option has another name.
 _LIBRARY_NAMES = {"export": {"path": "--output", "formats": "--format"},
+                  "convert": {"name": "--model"},
                   "summary": {"input_shape": "--input-size"},
                   "launch": {"num_workers": "--workers"},
                   "tune": {"space": "--search"}}

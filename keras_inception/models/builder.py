@@ -95,6 +95,15 @@ class ModelInfo:
         return d
 
 
+def choose_variant(variant, choices):
+    """``choices[variant]`` (a builder's ``variant`` argument), or
+    ``ValueError`` naming ``variant`` and the names it takes."""
+    if not isinstance(variant, str) or variant not in choices:
+        raise ValueError(f"`variant` must be one of {sorted(choices)}; "
+                         f"received {variant!r}.")
+    return choices[variant]
+
+
 def check_block_counts(value, info):
     """The per-stage block counts to build ``info``'s network with.
 

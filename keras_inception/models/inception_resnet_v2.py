@@ -32,7 +32,8 @@ from keras_inception.models.blocks import (INCEPTION_V3_STEM,
                                            INCEPTION_V4_PAPER,
                                            INCEPTION_V4_STEM, reduction_a)
 from keras_inception.models.builder import (ModelInfo, build_model,
-                                            check_block_counts, preprocessor)
+                                            check_block_counts,
+                                            choose_variant, preprocessor)
 from keras_inception.models.imagenet import decode_predictions  # noqa: F401
 
 C, AVG, MAX_S2 = L.Conv, L.AVG, L.MAX_S2
@@ -142,10 +143,7 @@ def InceptionResNetV2(include_top=True, weights=None, input_tensor=None,
         >>> keras_inception.InceptionResNetV2(weights=None).count_params()
         55873736
     """
-    if not isinstance(variant, str) or variant not in _BY_VARIANT:
-        raise ValueError(f"`variant` must be one of {sorted(_BY_VARIANT)}; "
-                         f"received {variant!r}.")
-    spec, info = _BY_VARIANT[variant]
+    spec, info = choose_variant(variant, _BY_VARIANT)
     counts = check_block_counts(block_counts, info)
     return build_model(info, body, include_top=include_top, weights=weights,
                        input_tensor=input_tensor, input_shape=input_shape,

@@ -16,7 +16,17 @@ network departs from the paper's Table 1:
 
 The auxiliary classifier (Section 4, "BN-auxiliary" of Table 3) sits on the
 last 17x17 block, ``mixed7``. See ``inception_v2`` for the Table 1 network.
+
+``variant="torch"`` is the network of torchvision and timm: the same
+layers, but the 3x3 average pools inside the blocks count their zero
+padding (PyTorch's ``count_include_pad=True``; TensorFlow's pools, and the
+default variant's, divide by the valid cells only), so that checkpoints
+converted from torchvision or timm (``keras_inception.convert``) give those
+libraries' logits. Near the borders of every grid the two variants' pooled
+values differ; in the interior they agree.
 """
+
+import dataclasses
 
 from keras_inception.models import layers as L
 from keras_inception.models.blocks import (BLOCK_8, INCEPTION_V3_STEM,
@@ -24,7 +34,8 @@ from keras_inception.models.blocks import (BLOCK_8, INCEPTION_V3_STEM,
                                            RETHINKING_PAPER, block_17)
 from keras_inception.models.builder import (AuxSpec, ModelInfo, build_model,
                                             check_block_counts,
-                                            pick_end_points, preprocessor)
+                                            choose_variant, pick_end_points,
+                                            preprocessor)
 from keras_inception.models.imagenet import decode_predictions  # noqa: F401
 
 C, AVG, MAX_S2 = L.Conv, L.AVG, L.MAX_S2
@@ -103,7 +114,18 @@ INFO = ModelInfo(
     block_stages=("17x17",),
     block_counts=BLOCK_COUNTS,
 )
-VARIANTS = (INFO,)
+TORCH_INFO = dataclasses.replace(
+    INFO,
+    name="inception_v3_torch",
+    title="Inception-v3 (torchvision/timm pooling)",
+    notes="InceptionV3(variant='torch'): average pools count padding.",
+    generation=INFO.name,
+    builder_kwargs={"variant": "torch"},
+)
+VARIANTS = (INFO, TORCH_INFO)
+# variant= argument -> (Style overrides, registry entry).
+_BY_VARIANT = {"released": ({}, INFO),
+               "torch": ({"pool_counts_padding": True}, TORCH_INFO)}
 
 
 def body(x, style, counts=BLOCK_COUNTS):
@@ -121,12 +143,14 @@ def body(x, style, counts=BLOCK_COUNTS):
 def InceptionV3(include_top=True, weights=None, input_tensor=None,
                 input_shape=None, pooling=None, classes=1000,
                 classifier_activation="softmax", name=None, *,
-                aux_logits=False, width_multiplier=1.0, dropout_rate=None,
-                block_counts=None):
+                aux_logits=False, variant="released", width_multiplier=1.0,
+                dropout_rate=None, block_counts=None):
     """Instantiates Inception-v3.
 
     Same signature and meaning as ``keras.applications.InceptionV3``, plus
-    ``aux_logits`` (return ``{"predictions", "aux"}``), ``width_multiplier``
+    ``aux_logits`` (return ``{"predictions", "aux"}``), ``variant``
+    (``"released"``, the default, or ``"torch"``: average pools that count
+    padding, as torchvision and timm build them), ``width_multiplier``
     (scales every convolution, TF-slim's ``depth_multiplier``),
     ``dropout_rate`` (default 0.2, before the classifier) and
     ``block_counts``: the 17x17 Figure 6 modules, the last ``mixed7``
@@ -138,10 +162,11 @@ def InceptionV3(include_top=True, weights=None, input_tensor=None,
         >>> model.count_params()
         23851784
     """
-    counts = check_block_counts(block_counts, INFO)
-    return build_model(INFO, body, include_top=include_top, weights=weights,
-                       input_tensor=input_tensor, input_shape=input_shape,
-                       pooling=pooling, classes=classes,
+    style, info = choose_variant(variant, _BY_VARIANT)
+    counts = check_block_counts(block_counts, info)
+    return build_model(info, body, style=style, include_top=include_top,
+                       weights=weights, input_tensor=input_tensor,
+                       input_shape=input_shape, pooling=pooling, classes=classes,
                        classifier_activation=classifier_activation, name=name,
                        aux_logits=aux_logits,
                        width_multiplier=width_multiplier,

@@ -43,9 +43,7 @@ from keras import layers
 from keras_inception.models.custom_layers import ScaledResidual
 
 
-# --------------------------------------------------------------------------
-# Block specifications: plain data read from the papers' tables.
-# --------------------------------------------------------------------------
+# -- Block specifications: plain data read from the papers' tables.
 @dataclasses.dataclass(frozen=True)
 class Conv:
     """A convolution step: ``filters`` of ``kernel_size``, then BN and ReLU."""
@@ -134,9 +132,7 @@ class ResidualSpec:
         return (self.stem_endpoint, f"block35_{n_a}", f"block17_{n_b}", last)
 
 
-# --------------------------------------------------------------------------
-# Style: how a generation builds its convolutions.
-# --------------------------------------------------------------------------
+# -- Style: how a generation builds its convolutions.
 @dataclasses.dataclass(frozen=True)
 class Style:
     """The per-network conventions shared by every :func:`conv_bn` call.
@@ -153,6 +149,11 @@ class Style:
         bn_epsilon: BN epsilon (1e-3 in TF-slim and keras.applications).
         conv_bias: force a bias on convolutions that are followed by BN (the
             Caffe BN-Inception model has both).
+        pool_counts_padding: stride-1 'same' average pools divide by the
+            whole window, zero padding included (PyTorch's default
+            ``count_include_pad=True``, which torchvision's and timm's
+            Inception-v3 keep); Keras 'same' pooling divides by the valid
+            cells only, as TensorFlow's released networks do.
     """
 
     width_multiplier: float = 1.0
@@ -161,6 +162,7 @@ class Style:
     bn_scale: bool = False
     bn_epsilon: float = 1e-3
     conv_bias: bool = False
+    pool_counts_padding: bool = False
 
     def depth(self, filters: int) -> int:
         """Scaled filter count: ``round(filters * width)``, floored at
@@ -171,9 +173,7 @@ class Style:
         return max(scaled, min(filters, self.min_depth))
 
 
-# --------------------------------------------------------------------------
-# Factories.
-# --------------------------------------------------------------------------
+# -- Factories.
 def conv_bn(x, filters, kernel_size, *, name, style, strides=1,
             padding="same", activation="relu", scale_filters=True):
     """Convolution, batch normalisation (when the style has it), activation.
@@ -210,11 +210,17 @@ def conv_bn(x, filters, kernel_size, *, name, style, strides=1,
     return x
 
 
-def pool(x, spec: Pool, *, name):
-    """A pooling layer from a :class:`Pool` spec."""
+def pool(x, spec: Pool, *, name, style=None):
+    """A pooling layer from a :class:`Pool` spec (with ``style.
+    pool_counts_padding``, zero padding ``{name}_pad`` then 'valid')."""
+    padding = spec.padding
+    if spec.kind == "avg" and padding == "same" and spec.strides == 1 and \
+            style is not None and style.pool_counts_padding:
+        x = layers.ZeroPadding2D(spec.pool_size // 2, name=f"{name}_pad")(x)
+        padding = "valid"
     cls = (layers.AveragePooling2D if spec.kind == "avg"
            else layers.MaxPooling2D)
-    return cls(spec.pool_size, strides=spec.strides, padding=spec.padding,
+    return cls(spec.pool_size, strides=spec.strides, padding=padding,
                name=name)(x)
 
 
@@ -227,7 +233,7 @@ def branch(x, steps, *, name, style):
                         padding=step.padding, style=style,
                         name=f"{name}_{i}_{step.tag}")
         elif isinstance(step, Pool):
-            x = pool(x, step, name=f"{name}_{i}_{step.tag}")
+            x = pool(x, step, name=f"{name}_{i}_{step.tag}", style=style)
         elif isinstance(step, Split):
             outs = [branch(x, sub, name=f"{name}_{i}{chr(ord('a') + j)}",
                            style=style)
@@ -278,7 +284,7 @@ def stem(x, steps, *, style, outputs=None):
             x = conv_bn(x, step.filters, step.kernel, strides=step.strides,
                         padding=step.padding, style=style, name=name)
         elif isinstance(step, Pool):
-            x = pool(x, step, name=name)
+            x = pool(x, step, name=name, style=style)
         elif callable(step):
             x = step(x, name=name, style=style)
         else:
