@@ -135,8 +135,8 @@ def test_a_bad_download_is_refused_and_removed(server, tmp_path,
 
 @pytest.mark.parametrize("name, kwargs, says", [
     ("inception_v2", {}, "Generations with weights: inception_v3, "
-     "inception_resnet_v2"),
-    ("inception_v4", {}, "timm"),
+     "inception_v4, inception_resnet_v2"),
+    ("bn_inception", {}, "pretrainedmodels"),
     ("inception_v3", dict(classes=10), "classes=1000"),
     ("inception_v3", dict(input_shape=(200, 200, 3)),
      "input_shape=(299, 299, 3)"),
@@ -154,4 +154,70 @@ def test_imagenet_refusals(name, kwargs, says):
 def test_the_table_covers_every_generation():
     assert set(pretrained.WEIGHTS) == set(keras_inception.list_models())
     available = {n for n, e in pretrained.WEIGHTS.items() if e.available}
-    assert available == {"inception_v3", "inception_resnet_v2"}
+    assert available == {"inception_v3", "inception_v4",
+                         "inception_resnet_v2"}
+
+
+def test_inception_v4_imagenet_converts_timms_checkpoint_once(
+        server, tmp_path, monkeypatch):
+    """The real path of Inception-v4's weights: timm's release file (a
+    torch.save state dict, 1001 classes with TF-slim's background first, its
+    name carrying its sha256 prefix) downloaded, checked, converted into the
+    model being built and cached as .weights.h5; then no network."""
+    pytest.importorskip("timm")
+    import torch
+    from tests.torch_reference import randomise_batch_norm
+    import timm
+
+    root, base, httpd = server
+    torch.manual_seed(3)
+    reference = randomise_batch_norm(
+        timm.create_model("inception_v4", num_classes=1001), side=299)
+    raw = root / "checkpoint.pth"
+    torch.save(reference.state_dict(), raw)
+    prefix = hashlib.sha256(raw.read_bytes()).hexdigest()[:8]
+    name = f"inceptionv4-{prefix}.pth"
+    raw.rename(root / name)
+    published = pretrained.WeightsFile(base + name, prefix, "sha256")
+    _point(monkeypatch, "inception_v4", {"top": published,
+                                         "no_top": published})
+    images = np.random.default_rng(0).normal(size=(2, 299, 299, 3)).astype(
+        "float32")
+    with torch.no_grad():
+        expected = reference(torch.from_numpy(
+            images.transpose(0, 3, 1, 2))).numpy()[:, 1:]   # no background
+
+    ours = keras_inception.InceptionV4(weights="imagenet",
+                                       classifier_activation=None)
+    diff = np.abs(np.asarray(ours(images)) - expected).max()
+    print(f"InceptionV4 imagenet (timm, converted): max |logit diff| {diff}")
+    assert diff <= 1e-4
+    models = tmp_path / "keras_home" / "models"
+    assert (models / "inception_v4_timm_tf_in1k.weights.h5").is_file()
+    no_top = keras_inception.InceptionV4(
+        weights="imagenet", include_top=False, input_shape=(139, 139, 3))
+
+    httpd.shutdown()                 # the cache answers from now on
+    (models / name).unlink()         # nor is the PyTorch file needed again
+    again = keras_inception.InceptionV4(weights="imagenet",
+                                        classifier_activation=None)
+    assert np.abs(np.asarray(again(images)) - np.asarray(ours(images))
+                  ).max() == 0
+    small = images[:, :139, :139]
+    again = keras_inception.InceptionV4(
+        weights="imagenet", include_top=False, input_shape=(139, 139, 3))
+    assert np.abs(np.asarray(again(small)) - np.asarray(no_top(small))
+                  ).max() == 0
+
+
+def test_a_checkpoint_whose_hash_prefix_differs_is_refused(
+        server, tmp_path, monkeypatch):
+    root, base, _ = server
+    (root / "inceptionv4-00000000.pth").write_bytes(b"not the checkpoint")
+    wrong = pretrained.WeightsFile(base + "inceptionv4-00000000.pth",
+                                   "00000000", "sha256")
+    _point(monkeypatch, "inception_v4", {"top": wrong, "no_top": wrong})
+    with pytest.raises(ValueError, match=r"sha256 is not 00000000\.\.\."):
+        keras_inception.InceptionV4(weights="imagenet", include_top=False,
+                                    input_shape=(75, 75, 3))
+    assert os.listdir(tmp_path / "keras_home" / "models") == []

@@ -96,6 +96,19 @@ def from_torch(name, checkpoint, source="timm", *, log=None, **kwargs):
     return model
 
 
+def load_published(model, checkpoint, name, source="timm"):
+    """Assign the published ``source`` checkpoint of ``name`` to the built
+    ``model``: the converter behind ``weights="imagenet"`` where the
+    published weights are PyTorch ones (see
+    :mod:`keras_inception.models.pretrained`)."""
+    mapping = mapping_for(name, source)
+    _LOG.info("converting %s's %s checkpoint (once: it is cached as "
+              ".weights.h5)", source, name)
+    for note in load_state_dict(model, read_state_dict(checkpoint), mapping,
+                                others=SOURCES[source].values()):
+        _LOG.info(note)
+
+
 def convert_checkpoint(name, checkpoint, output, source="timm", *, log=None,
                        **kwargs):
     """Convert ``checkpoint`` with :func:`from_torch` and save the weights

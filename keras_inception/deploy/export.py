@@ -58,14 +58,14 @@ from keras_inception.deploy.converters import (
     ONNX_FILE, TFLITE_FILES, convert_onnx, convert_tflite, tflite_source,
     write_saved_model)
 from keras_inception.deploy.manifest import (MANIFEST, artifact_entry,
-                                             build_manifest, sha256)
+                                             build_manifest)
 from keras_inception.deploy.serving import DEFAULT_MAX_PIXELS
 from keras_inception.deploy.verification import Verifier, random_images
 from keras_inception.deploy.wrapping import deployable
 from keras_inception.models import registry
 from keras_inception.utils import atomic as _io
 from keras_inception.utils import faults
-from keras_inception.utils.files import check_model_file
+from keras_inception.utils.files import check_model_file, sha256
 
 logger = logging.getLogger("keras_inception")
 

@@ -16,24 +16,15 @@ Example:
 from __future__ import annotations
 
 import datetime
-import hashlib
 import os
 
 import keras
 
 from keras_inception.deploy.verification import (FP32_TOLERANCE,
                                                  QUANTIZED_TARGETS)
+from keras_inception.utils.files import sha256
 
 MANIFEST = "manifest.json"
-
-
-def sha256(path):
-    """The SHA-256 of the file at ``path``, in hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def file_entries(root, paths):

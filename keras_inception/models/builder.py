@@ -197,7 +197,7 @@ def build_model(info: ModelInfo, body: Callable, *, include_top=True,
     model.end_points = dict(zip(STRIDES, end_points))
     if weights == "imagenet":
         from keras_inception.models.pretrained import fetch
-        weights = fetch(info, include_top)   # downloaded once, then cached
+        weights = fetch(info, include_top, model)  # once, then cached
     if weights is not None:
         load_weights(model, weights)
     if input_tensor is not None:

@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
 import urllib.parse
 from typing import Optional
@@ -34,7 +35,9 @@ _KERAS = ("https://storage.googleapis.com/tensorflow/keras-applications/")
 @dataclasses.dataclass(frozen=True)
 class WeightsFile:
     """One downloadable file: where it is and its hash (``md5`` or
-    ``sha256``, as ``keras.utils.get_file`` takes it)."""
+    ``sha256``, as ``keras.utils.get_file`` takes it; a shorter
+    ``file_hash`` is the leading hex digits of the hash, torch.hub's
+    convention for the names of its files)."""
 
     origin: str
     file_hash: str
@@ -43,6 +46,11 @@ class WeightsFile:
     @property
     def filename(self):
         return os.path.basename(urllib.parse.urlsplit(self.origin).path)
+
+    @property
+    def is_prefix(self):
+        return len(self.file_hash) < {"md5": 32, "sha256": 64}[
+            self.hash_algorithm]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +73,11 @@ class PretrainedWeights:
     no_top: Optional[WeightsFile] = None
     top1: Optional[float] = None
     how: str = ""
+    # Where the published checkpoint is another framework's: the module
+    # (``load_published(model, path, name)``) and its name in the source.
+    converter: Optional[str] = None
+    source_name: str = ""
+    tag: str = ""
 
     @property
     def available(self):
@@ -82,6 +95,10 @@ def _keras_applications(model, top_md5, no_top_md5, top1):
         how='weights="imagenet"')
 
 
+_TIMM_V4 = WeightsFile(
+    "https://github.com/rwightman/pytorch-image-models/releases/download/"
+    "v0.1-cadene/inceptionv4-8e4777a0.pth", "8e4777a0", "sha256")
+
 WEIGHTS = {
     "inception_v1": PretrainedWeights(
         "torchvision", "BSD-3-Clause", "torch", 224, top1=69.78,
@@ -95,9 +112,14 @@ WEIGHTS = {
     "inception_v3": _keras_applications(
         "inception_v3", "9a0d58056eeedaa3f26cb7ebd46da564",
         "bcbd6486424b2319ff4ef7d526e38f63", top1=77.9),
+    # TF-slim's checkpoint as timm ported it (1001 classes, background
+    # first), at timm's release address; its name carries its sha256 prefix.
     "inception_v4": PretrainedWeights(
-        "timm", "Apache-2.0", "tf", 299, top1=80.2,
-        how="not yet: timm's inception_v4.tf_in1k through a converter"),
+        "timm", "Apache-2.0", "tf", 299,
+        top=_TIMM_V4, no_top=_TIMM_V4, top1=80.2,
+        how='weights="imagenet" (timm\'s checkpoint, converted on first use)',
+        converter="keras_inception.convert.api", source_name="inception_v4",
+        tag="tf_in1k"),
     "inception_resnet_v1": PretrainedWeights(
         "none", "-", "tf", 299, how="none published"),
     "inception_resnet_v2": _keras_applications(
@@ -145,43 +167,76 @@ def check_imagenet(info, *, include_top, classes, shape,
             f"{tuple(shape)}. Use include_top=False for other sizes.")
 
 
-def fetch(info, include_top):
-    """The cached path of ``info``'s ImageNet file (with or without its
-    classifier), downloaded and hash-checked on first use.
+def _cache():
+    # Read now: keras.config.keras_home() is fixed when Keras is imported.
+    cache = os.environ.get("KERAS_HOME") or os.path.join(
+        os.path.expanduser("~"), ".keras")
+    # get_file falls back to /tmp/.keras for a folder that does not exist.
+    os.makedirs(os.path.join(cache, "models"), exist_ok=True)
+    return cache
+
+
+def _download(file):
+    """The cached, hash-checked path of ``file`` (see :func:`fetch`)."""
+    import keras
+
+    from keras_inception.utils.files import sha256
+
+    cache = _cache()
+    target = os.path.join(cache, "models", file.filename)
+    refused = ValueError(
+        f"`weights='imagenet'`: the download of {file.origin} is truncated "
+        f"or corrupted (its {file.hash_algorithm} is not {file.file_hash}"
+        f"{'...' if file.is_prefix else ''}); the file was removed from "
+        f"{cache}/models, so the next call downloads it again.")
+    try:
+        path = keras.utils.get_file(
+            file.filename, file.origin,
+            file_hash=None if file.is_prefix else file.file_hash,
+            hash_algorithm=file.hash_algorithm, cache_subdir="models",
+            cache_dir=cache)
+    except ValueError:
+        if os.path.exists(target):
+            os.remove(target)
+        raise refused from None
+    except Exception as err:   # get_file raises Exception for URL errors
+        raise OSError(f"`weights='imagenet'`: cannot download "
+                      f"{file.origin} into {cache}/models ({err}); copy "
+                      f"the file there by hand on a machine without "
+                      "network.") from None
+    if file.is_prefix and not sha256(path).startswith(file.file_hash):
+        os.remove(path)
+        raise refused
+    return path
+
+
+def fetch(info, include_top, model=None):
+    """The cached path of ``info``'s ImageNet weights (with or without its
+    classifier), downloaded and hash-checked on first use; a checkpoint of
+    another framework is converted into ``model`` (the network being
+    built) by the entry's converter and cached as ``.weights.h5``.
 
     Raises:
         ValueError: the file fails its hash check (it is removed from the
             cache).
         OSError: the download failed (no network, origin unreachable).
     """
-    import keras
-
     entry = WEIGHTS[info.generation or info.name]
     file = entry.top if include_top else entry.no_top
-    # Read now: keras.config.keras_home() is fixed when Keras is imported.
-    cache = os.environ.get("KERAS_HOME") or os.path.join(
-        os.path.expanduser("~"), ".keras")
-    target = os.path.join(cache, "models", file.filename)
-    # get_file falls back to /tmp/.keras for a folder that does not exist.
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    try:
-        return keras.utils.get_file(
-            file.filename, file.origin, file_hash=file.file_hash,
-            hash_algorithm=file.hash_algorithm, cache_subdir="models",
-            cache_dir=cache)
-    except ValueError:
-        if os.path.exists(target):
-            os.remove(target)
-        raise ValueError(
-            f"`weights='imagenet'`: the download of {file.origin} is "
-            f"truncated or corrupted (its {file.hash_algorithm} is not "
-            f"{file.file_hash}); the file was removed from {cache}/models, "
-            "so the next call downloads it again.") from None
-    except Exception as err:   # get_file raises Exception for URL errors
-        raise OSError(f"`weights='imagenet'`: cannot download "
-                      f"{file.origin} into {cache}/models ({err}); copy "
-                      f"the file there by hand on a machine without "
-                      "network.") from None
+    if entry.converter is None:
+        return _download(file)
+    from keras_inception.utils.atomic import atomic_path
+
+    converted = os.path.join(
+        _cache(), "models", f"{info.name}_{entry.source}_{entry.tag}"
+        f"{'' if include_top else '_notop'}.weights.h5")
+    if not os.path.exists(converted):
+        raw = _download(file)
+        importlib.import_module(entry.converter).load_published(
+            model, raw, entry.source_name, entry.source)
+        with atomic_path(converted, suffix=".weights.h5") as tmp:
+            model.save_weights(tmp)
+    return converted
 
 
 def weights_table():

@@ -130,3 +130,14 @@ def check_model_file(path, argument, kind=None):
     if problem:
         raise ValueError(f"`{argument}` {path!r}: {problem}.")
     return kind
+
+
+def sha256(path):
+    """The SHA-256 of the file at ``path``, in hex (read in 1 MiB blocks)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
