@@ -187,3 +187,34 @@ def test_convert_command_writes_weights_that_load_and_match(tmp_path):
     assert bad.returncode != 0
     assert "--model must be one of" in bad.stderr, bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.slow
+def test_inception_v3_auxiliary_head_converts_too(tmp_path):
+    """With aux_logits=True, timm's AuxLogits becomes our "aux" head: its
+    logits match timm's AuxLogits on the Mixed_6e map (at 299, where the
+    head's 5x5 convolution fits)."""
+    import timm
+    import torch
+    from tests.torch_reference import randomise_batch_norm, save_both
+
+    torch.manual_seed(4)
+    reference = randomise_batch_norm(
+        timm.create_model("inception_v3", aux_logits=True), side=299)
+    st, _ = save_both(reference, str(tmp_path))
+    images = torch.randn(1, 3, 299, 299,
+                         generator=torch.Generator().manual_seed(5))
+    taps = {}
+    reference.Mixed_6e.register_forward_hook(
+        lambda module, inputs, output: taps.setdefault("mixed7", output))
+    with torch.no_grad():
+        result = reference(images)        # timm returns (logits, aux) here
+        logits = (result[0] if isinstance(result, tuple) else result).numpy()
+        aux = reference.AuxLogits(taps["mixed7"]).numpy()
+    model = from_torch("inception_v3", st, aux_logits=True,
+                       classifier_activation=None)
+    out = model(images.numpy().transpose(0, 2, 3, 1), training=False)
+    for key, expected in (("predictions", logits), ("aux", aux)):
+        diff = np.abs(np.asarray(out[key]) - expected).max()
+        print(f"PARITY inception_v3 {key}: max abs {diff:.2e}")
+        assert diff <= TOLERANCE, (key, diff)
