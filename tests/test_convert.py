@@ -218,3 +218,35 @@ def test_inception_v3_auxiliary_head_converts_too(tmp_path):
         diff = np.abs(np.asarray(out[key]) - expected).max()
         print(f"PARITY inception_v3 {key}: max abs {diff:.2e}")
         assert diff <= TOLERANCE, (key, diff)
+
+
+@pytest.mark.parametrize("scale", [False, True], ids=["no-gamma", "gamma"])
+def test_batch_norm_is_folded_exactly_with_or_without_gamma(scale):
+    """PyTorch's affine BatchNorm (eps 1e-5 here, to show the epsilon is
+    carried) against Keras's with the folded weights (eps 1e-3): with a
+    scale, gamma is copied; without, it goes into the variance and a
+    negative gamma into the sign of the incoming channel."""
+    import keras
+    import torch
+    from keras_inception.convert.loader import fold_batch_norm
+
+    g = torch.Generator().manual_seed(0)
+    bn = torch.nn.BatchNorm2d(16, eps=1e-5).eval()
+    with torch.no_grad():
+        bn.weight.copy_(torch.randn(16, generator=g))   # about half negative
+        bn.bias.copy_(torch.randn(16, generator=g))
+        bn.running_mean.copy_(torch.randn(16, generator=g))
+        bn.running_var.copy_(torch.rand(16, generator=g) + 0.1)
+    x = torch.randn(4, 16, 5, 5, generator=g)
+    with torch.no_grad():
+        expected = bn(x).numpy().transpose(0, 2, 3, 1)
+    params = [t.detach().numpy() for t in (bn.weight, bn.bias,
+                                           bn.running_mean, bn.running_var)]
+    weights, sign = fold_batch_norm(*params, 1e-5, 1e-3, scale=scale)
+    assert (sign < 0).any() != scale
+    layer = keras.layers.BatchNormalization(scale=scale, epsilon=1e-3)
+    layer.build((None, 5, 5, 16))
+    layer.set_weights(weights)
+    ours = np.asarray(layer(x.numpy().transpose(0, 2, 3, 1) * sign,
+                            training=False))
+    np.testing.assert_allclose(ours, expected, atol=1e-5)
