@@ -1,7 +1,9 @@
-"""Converters from timm: logits parity with timm itself, both file formats,
-the torch-free path, and errors that name the offending tensor.
+"""Converters from timm and torchvision: logits parity with those libraries
+themselves, both file formats, the torch-free path, and errors that name
+the offending tensor.
 
-The reference is timm (another implementation, run in PyTorch): a seeded,
+The reference is timm or torchvision (another implementation, run in
+PyTorch): a seeded,
 randomly initialised model with its BatchNorm made to matter
 (:mod:`tests.torch_reference`), saved as ``.safetensors`` and ``.pth``.
 """
@@ -16,34 +18,38 @@ pytest.importorskip("timm")
 
 from keras_inception.convert import (convert_checkpoint,  # noqa: E402
                                      from_torch, read_state_dict)
-from tests.torch_reference import SIDE, timm_reference  # noqa: E402
+from tests.torch_reference import (SIDE, timm_reference,  # noqa: E402
+                                   torch_reference)
 
 TOLERANCE = 1e-4
-ARCHITECTURES = ["inception_v3", "inception_v4", "inception_resnet_v2"]
+ARCHITECTURES = [("timm", "inception_v3"), ("timm", "inception_v4"),
+                 ("timm", "inception_resnet_v2"),
+                 ("torchvision", "googlenet"), ("torchvision", "inception_v3")]
 
 
 def _logits(model, images):
     return np.asarray(model(images, training=False))
 
 
-def _convert(name, path, **kwargs):
-    return from_torch(name, path, input_shape=(SIDE, SIDE, 3),
+def _convert(name, path, source="timm", **kwargs):
+    return from_torch(name, path, source, input_shape=(SIDE, SIDE, 3),
                       classifier_activation=None, **kwargs)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ARCHITECTURES)
-def test_converted_model_gives_timms_logits(name):
-    ref = timm_reference(name)
+@pytest.mark.parametrize("source, name", ARCHITECTURES,
+                         ids=[f"{s}-{n}" for s, n in ARCHITECTURES])
+def test_converted_model_gives_the_sources_logits(source, name):
+    ref = torch_reference(source, name)
     # The reference is not degenerate: logits spread, classes differ.
     assert ref.logits.std() > 0.1
     for path in (ref.safetensors, ref.pth):
-        model = _convert(name, path)
+        model = _convert(name, path, source)
         diff = np.abs(_logits(model, ref.images) - ref.logits).max()
-        print(f"PARITY {name} {os.path.splitext(path)[1]}: max abs "
+        print(f"PARITY {source} {name} {os.path.splitext(path)[1]}: max abs "
               f"{diff:.2e} (logits up to {np.abs(ref.logits).max():.2f})")
         assert diff <= TOLERANCE, (name, path, diff)
-    if name == "inception_v3":
+    if name == "inception_v3" and source == "timm":
         # Why inception_v3 converts into the "torch" variant: with
         # TensorFlow's average pools (padding not counted) the same
         # weights give other logits.
@@ -132,7 +138,8 @@ def test_a_checkpoint_of_another_architecture_says_which_it_is(tmp_path):
     (dict(name="inception_v9"), ValueError,
      r"`name` must be one of \['inception_resnet_v2', 'inception_v3', "
      r"'inception_v4'\]"),
-    (dict(source="keras"), ValueError, r"`source` must be one of \['timm'\]"),
+    (dict(source="keras"), ValueError,
+     r"`source` must be one of \['timm', 'torchvision'\]"),
     (dict(checkpoint="weights.onnx"), ValueError,
      r"`checkpoint` must be a PyTorch checkpoint ending in \.safetensors"),
     (dict(checkpoint="nowhere.safetensors"), ValueError,

@@ -377,8 +377,8 @@ def test_variants_have_their_own_registry_entries():
     every = ki.list_models(include_variants=True)
     assert [n for n in every if n in ALL] == ALL
     assert [n for n in every if n not in ALL] == [
-        "inception_v1_paper", "inception_v3_torch",
-        "inception_resnet_v2_paper"]
+        "inception_v1_paper", "inception_v1_torchvision",
+        "inception_v3_torch", "inception_resnet_v2_paper"]
     paper = ki.get_model_info("inception_resnet_v2_paper")
     assert (paper.generation, paper.builder_kwargs, paper.block_counts) == \
         ("inception_resnet_v2", {"variant": "paper"}, (5, 10, 5))
@@ -486,3 +486,27 @@ def test_inception_v3_torch_variant_pools_count_padding():
     with pytest.raises(ValueError, match=r"`variant` must be one of "
                        r"\['released', 'torch'\]; received 'tf'"):
         ki.InceptionV3(variant="tf")
+
+
+def test_inception_v1_torchvision_variant():
+    """torchvision's googlenet as shipped: 3x3 in the '#5x5' branches,
+    6,624,904 parameters there (ours counts BN moving statistics and no
+    gamma: within 0.2%), no auxiliary heads, always batch-normalised."""
+    model = ki.InceptionV1(variant="torchvision")
+    assert model.count_params() == pytest.approx(6_624_904, rel=0.002)
+    assert model.get_layer("inception_3a_branch2_1_3x3_conv").kernel_size \
+        == (3, 3)
+    assert model.get_layer("conv_1a_7x7_pad").padding == ((3, 3), (3, 3))
+    odd = ki.InceptionV1(variant="torchvision", input_shape=(139, 139, 3),
+                         include_top=False, **SMALL)
+    # Ceil mode: 70 -> 35 (padded at the end), 35 -> 17, 17 -> 8, 8 -> 4.
+    assert [odd.get_layer(n).output.shape[1] for n in (
+        "maxpool_2a_3x3", "maxpool_3a_3x3", "maxpool_4a_3x3",
+        "maxpool_5a_2x2")] == [35, 17, 8, 4]
+    with pytest.raises(ValueError, match="aux_logits"):
+        ki.InceptionV1(variant="torchvision", aux_logits=True)
+    with pytest.raises(ValueError, match="batch_norm=False"):
+        ki.InceptionV1(variant="torchvision", batch_norm=False)
+    with pytest.raises(ValueError, match=r"`variant` must be one of "
+                       r"\['default', 'torchvision'\]"):
+        ki.InceptionV1(variant="paper")

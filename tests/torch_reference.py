@@ -73,21 +73,42 @@ def save_both(model, folder, stem="model"):
     return st, pth
 
 
+def _build(source, name, num_classes):
+    import torch
+
+    if source == "timm":
+        import timm
+        return timm.create_model(name, pretrained=False,
+                                 num_classes=num_classes)
+    import torchvision
+    # transform_input off: the Keras side takes [-1, 1] images itself.
+    model = getattr(torchvision.models, name)(
+        weights=None, init_weights=True, transform_input=False,
+        num_classes=num_classes, aux_logits=name == "googlenet")
+    if name == "googlenet":
+        with torch.no_grad():   # its fc starts at std 0.01: logits ~0.1
+            model.fc.weight.mul_(10)
+    return model
+
+
 @functools.lru_cache(maxsize=None)
-def timm_reference(name, num_classes=1000, seed=0):
-    """A :class:`Reference` of timm's ``name``, built once per process."""
-    import timm
+def torch_reference(source, name, num_classes=1000, seed=0):
+    """A :class:`Reference` of ``source``'s (``"timm"``,
+    ``"torchvision"``) model ``name``, built once per process."""
     import torch
 
     torch.manual_seed(seed)
-    model = randomise_batch_norm(timm.create_model(
-        name, pretrained=False, num_classes=num_classes))
+    model = randomise_batch_norm(_build(source, name, num_classes))
     images = torch.randn(2, 3, SIDE, SIDE,
                          generator=torch.Generator().manual_seed(2))
     with torch.no_grad():
         logits = model(images).numpy()
-    folder = tempfile.mkdtemp(prefix=f"timm_{name}_")
+    folder = tempfile.mkdtemp(prefix=f"{source}_{name}_")
     st, pth = save_both(model, folder)
-    return Reference(name, st, pth,
-                     np.ascontiguousarray(images.numpy().transpose(0, 2, 3, 1)),
-                     logits)
+    nhwc = np.ascontiguousarray(images.numpy().transpose(0, 2, 3, 1))
+    return Reference(name, st, pth, nhwc, logits)
+
+
+def timm_reference(name, **kwargs):
+    """:func:`torch_reference` of timm's ``name``."""
+    return torch_reference("timm", name, **kwargs)

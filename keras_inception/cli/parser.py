@@ -316,8 +316,8 @@ def build_parser():
 
     p = sub.add_parser(
         "convert", parents=[quiet],
-        help="a timm checkpoint (.safetensors; .pth with torch installed) "
-        "as our .weights.h5")
+        help="a timm or torchvision checkpoint (.safetensors; .pth with "
+        "torch) as our .weights.h5")
     p.add_argument("--source", default="timm",
                    help="library that wrote the checkpoint (default: "
                    "%(default)s)")

@@ -8,6 +8,8 @@ fine-tuned one (its classifier's size sets ``classes``).
 Example:
     >>> sorted(SOURCES["timm"])
     ['inception_resnet_v2', 'inception_v3', 'inception_v4']
+    >>> sorted(SOURCES["torchvision"])
+    ['googlenet', 'inception_v3']
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from __future__ import annotations
 import logging
 import os
 
-from keras_inception.convert import timm
+from keras_inception.convert import timm, torchvision
 from keras_inception.convert.checkpoints import read_state_dict
 from keras_inception.convert.loader import load_state_dict
 
 # source library -> {its model name: Mapping}
-SOURCES = {"timm": timm.MAPPINGS}
+SOURCES = {"timm": timm.MAPPINGS, "torchvision": torchvision.MAPPINGS}
 
 _LOG = logging.getLogger("keras_inception.convert")
 

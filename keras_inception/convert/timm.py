@@ -129,7 +129,8 @@ IR2_7A = {"branch0.0": "branch0_0_1x1", "branch0.1": "branch0_1_3x3",
           "branch2.0": "branch2_0_1x1", "branch2.1": "branch2_1_3x3",
           "branch2.2": "branch2_2_3x3"}
 IR2_8 = {"branch0": "mixed_branch0_0_1x1", "branch1.0": "mixed_branch1_0_1x1",
-         "branch1.1": "mixed_branch1_1_1x3", "branch1.2": "mixed_branch1_2_3x1"}
+         "branch1.1": "mixed_branch1_1_1x3",
+         "branch1.2": "mixed_branch1_2_3x1"}
 
 
 def _residual(prefix, target, block):

@@ -12,14 +12,31 @@ and torchvision ship a 3x3 there, a known slip of the original port),
 'same' padding everywhere as TF-slim, and the two auxiliary classifiers on
 ``inception_4a`` and ``inception_4d`` (Section 5), each weighted 0.3 in the
 paper's loss.
+
+``variant="torchvision"`` is torchvision's ``googlenet`` as it ships (and
+as its ImageNet weights were trained), for checkpoints converted from it
+(``keras_inception.convert``). It departs from the paper where torchvision
+does: the "#5x5" branches convolve 3x3; the 7x7/2 stem convolution pads 3
+on every side (Keras 'same' pads 2 and 3); the 3x3/2 max pools round up
+(``ceil_mode``: an odd grid keeps its last row and column; an even one is
+padded at the end, where zeros never win the max of ReLU outputs), and
+the pool before 5a is 2x2/2; dropout before the classifier is 0.2. Its
+auxiliary heads pool adaptively to 4x4 and flatten channels first, which no
+Keras layer does, so this variant builds none (a checkpoint's ``aux1``/
+``aux2`` are left out). torchvision's ``transform_input`` maps ImageNet-
+normalised images to this network's [-1, 1] scale: give the Keras model
+``preprocess_input`` ('tf') images instead.
 """
 
 import dataclasses
 
+from keras import layers
+
 from keras_inception.models import layers as L
 from keras_inception.models.blocks import GOOGLENET_STEM as STEM
 from keras_inception.models.builder import (AuxSpec, ModelInfo, build_model,
-                                            pick_end_points, preprocessor)
+                                            choose_variant, pick_end_points,
+                                            preprocessor)
 from keras_inception.models.custom_layers import LocalResponseNormalization
 from keras_inception.models.imagenet import decode_predictions  # noqa: F401
 
@@ -42,12 +59,47 @@ TABLE_1 = {
 POOL_BEFORE = {"4a": "maxpool_4a_3x3", "5a": "maxpool_5a_3x3"}
 
 
-def inception_module(n1x1, n3x3red, n3x3, n5x5red, n5x5, pool_proj):
-    """Figure 2(b): 1x1 | 1x1-3x3 | 1x1-5x5 | 3x3 maxpool-1x1."""
+def inception_module(n1x1, n3x3red, n3x3, n5x5red, n5x5, pool_proj,
+                     k5=5):
+    """Figure 2(b): 1x1 | 1x1-3x3 | 1x1-5x5 | 3x3 maxpool-1x1 (``k5=3``:
+    torchvision's 3x3 in place of the 5x5)."""
     return ((C(n1x1, 1),),
             (C(n3x3red, 1), C(n3x3, 3)),
-            (C(n5x5red, 1), C(n5x5, 5)),
+            (C(n5x5red, 1), C(n5x5, k5)),
             (L.Pool("max"), C(pool_proj, 1)))
+
+
+def _padded_conv(filters, kernel_size, strides, pad):
+    """A stem step: ``pad`` zeros on every side, then a 'valid' conv-BN."""
+    def step(x, name, style):
+        x = layers.ZeroPadding2D(pad, name=f"{name}_pad")(x)
+        return L.conv_bn(x, filters, kernel_size, strides=strides,
+                         padding="valid", name=name, style=style)
+    return step
+
+
+def _ceil_max_pool(size=3, strides=2):
+    """PyTorch's ``MaxPool2d(size, strides, ceil_mode=True)``: pad each
+    axis at its end to fit one more window, then a 'valid' pool (the
+    inputs are ReLU outputs, so zero padding never wins the max)."""
+    def step(x, name, style=None):
+        pads = [(0, 0 if n is None else (strides - (n - size) % strides)
+                 % strides) for n in x.shape[1:3]]
+        if any(end for _, end in pads):
+            x = layers.ZeroPadding2D(pads, name=f"{name}_pad")(x)
+        return layers.MaxPooling2D(size, strides, padding="valid",
+                                   name=name)(x)
+    return step
+
+
+# torchvision's googlenet: the stem with its padding and ceil-mode pools.
+TORCHVISION_STEM = (
+    ("conv_1a_7x7", _padded_conv(64, 7, 2, 3)),
+    ("maxpool_2a_3x3", _ceil_max_pool()),
+    ("conv_2b_1x1", C(64, 1)),
+    ("conv_2c_3x3", C(192, 3)),
+    ("maxpool_3a_3x3", _ceil_max_pool()),
+)
 
 
 # Section 5: 5x5/3 average pool, 1x1x128 conv, FC 1024 + ReLU, 70% dropout.
@@ -89,42 +141,64 @@ PAPER_INFO = dataclasses.replace(
     generation=INFO.name,
     builder_kwargs={"batch_norm": False},
 )
-VARIANTS = (INFO, PAPER_INFO)
+TORCHVISION_INFO = dataclasses.replace(
+    INFO,
+    name="inception_v1_torchvision",
+    title="GoogLeNet (Inception-v1), as torchvision ships it",
+    default_dropout=0.2,
+    aux=(),
+    ref_params=6_624_904,
+    ref_gmacs=None,
+    ref_source="torchvision googlenet as shipped (3x3 in the #5x5 branch)",
+    notes="InceptionV1(variant='torchvision'): 3x3 for 5x5, ceil-mode "
+          "pools, no aux heads.",
+    generation=INFO.name,
+    builder_kwargs={"variant": "torchvision"},
+)
+VARIANTS = (INFO, PAPER_INFO, TORCHVISION_INFO)
 
 
 def _lrn(x, name, style):
     return LocalResponseNormalization(name=name)(x)
 
 
-def body(x, style):
-    """Table 1 (with Figure 3's LRNs when ``style`` has no batch norm);
-    returns ``(x, end_points)``: the strides' maps and the aux taps."""
-    stem = STEM
+def body(x, style, torchvision=False):
+    """Table 1 (with Figure 3's LRNs when ``style`` has no batch norm;
+    torchvision's departures with ``torchvision``); returns ``(x,
+    end_points)``: the strides' maps and the aux taps."""
+    stem = TORCHVISION_STEM if torchvision else STEM
     if not style.batch_norm:  # Table 1 / Figure 3: LRN after pool1, conv2
         stem = (STEM[:2] + (("lrn_2a", _lrn),) + STEM[2:4]
                 + (("lrn_2c", _lrn),) + STEM[4:])
     outputs = {}
     x = L.stem(x, stem, style=style, outputs=outputs)
     for stage, widths in TABLE_1.items():
-        if stage in POOL_BEFORE:
+        if stage == "4a" and torchvision:
+            x = _ceil_max_pool()(x, name=POOL_BEFORE[stage])
+        elif stage == "5a" and torchvision:   # 2x2/2, ceil mode = 'same'
+            x = L.pool(x, L.Pool("max", 2, 2, "same"), name="maxpool_5a_2x2")
+        elif stage in POOL_BEFORE:
             x = L.pool(x, L.MAX_S2_SAME, name=POOL_BEFORE[stage])
         name = f"inception_{stage}"
-        x = L.inception_block(x, inception_module(*widths), name=name,
-                              style=style)
+        x = L.inception_block(x, inception_module(
+            *widths, k5=3 if torchvision else 5), name=name, style=style)
         outputs[name] = x
-    return x, pick_end_points(outputs, INFO)
+    info = TORCHVISION_INFO if torchvision else INFO
+    return x, pick_end_points(outputs, info)
 
 
 def InceptionV1(include_top=True, weights=None, input_tensor=None,
                 input_shape=None, pooling=None, classes=1000,
                 classifier_activation="softmax", name=None, *,
-                aux_logits=False, batch_norm=True, width_multiplier=1.0,
-                dropout_rate=None):
+                aux_logits=False, batch_norm=True, variant="default",
+                width_multiplier=1.0, dropout_rate=None):
     """Instantiates GoogLeNet (Inception-v1).
 
     Arguments as ``keras.applications.InceptionV3``, plus ``aux_logits``
     (return ``{"predictions", "aux_1", "aux_2"}``), ``batch_norm`` (``False``
-    for the paper's network with LRN), ``width_multiplier`` and
+    for the paper's network with LRN), ``variant`` (``"default"`` or
+    ``"torchvision"``: torchvision's googlenet, see the module docstring),
+    ``width_multiplier`` and
     ``dropout_rate`` (default 0.4, Table 1).
 
     Example:
@@ -136,7 +210,12 @@ def InceptionV1(include_top=True, weights=None, input_tensor=None,
     if not isinstance(batch_norm, bool):
         raise TypeError("`batch_norm` must be True or False; received "
                         f"{batch_norm!r}.")
-    return build_model(INFO if batch_norm else PAPER_INFO, body,
+    info = choose_variant(variant, {"default": INFO,
+                                    "torchvision": TORCHVISION_INFO})
+    if info is TORCHVISION_INFO and not batch_norm:
+        raise ValueError("`batch_norm=False`: variant='torchvision' is "
+                         "batch-normalised, as torchvision's googlenet.")
+    return build_model(info if batch_norm else PAPER_INFO, body,
                        include_top=include_top, weights=weights,
                        input_tensor=input_tensor, input_shape=input_shape,
                        pooling=pooling, classes=classes,
@@ -144,7 +223,8 @@ def InceptionV1(include_top=True, weights=None, input_tensor=None,
                        aux_logits=aux_logits,
                        width_multiplier=width_multiplier,
                        dropout_rate=dropout_rate,
-                       style=dict(batch_norm=batch_norm))
+                       style=dict(batch_norm=batch_norm),
+                       torchvision=info is TORCHVISION_INFO)
 
 
 preprocess_input = preprocessor(INFO)
