@@ -134,8 +134,11 @@ def test_a_bad_download_is_refused_and_removed(server, tmp_path,
 
 
 @pytest.mark.parametrize("name, kwargs, says", [
-    ("inception_v2", {}, "Generations with weights: inception_v3, "
-     "inception_v4, inception_resnet_v2"),
+    ("inception_v2", {}, "Generations with weights: inception_v1, "
+     "inception_v3, inception_v4, inception_resnet_v2"),
+    ("inception_v1", {}, "fit 'inception_v1_torchvision': InceptionV1("
+     "variant=\"torchvision\", weights=\"imagenet\")"),
+    ("inception_v1_paper", {}, "fit 'inception_v1_torchvision'"),
     ("bn_inception", {}, "pretrainedmodels"),
     ("inception_v3", dict(classes=10), "classes=1000"),
     ("inception_v3", dict(input_shape=(200, 200, 3)),
@@ -154,58 +157,86 @@ def test_imagenet_refusals(name, kwargs, says):
 def test_the_table_covers_every_generation():
     assert set(pretrained.WEIGHTS) == set(keras_inception.list_models())
     available = {n for n, e in pretrained.WEIGHTS.items() if e.available}
-    assert available == {"inception_v3", "inception_v4",
+    assert available == {"inception_v1", "inception_v3", "inception_v4",
                          "inception_resnet_v2"}
 
 
-def test_inception_v4_imagenet_converts_timms_checkpoint_once(
-        server, tmp_path, monkeypatch):
-    """The real path of Inception-v4's weights: timm's release file (a
-    torch.save state dict, 1001 classes with TF-slim's background first, its
-    name carrying its sha256 prefix) downloaded, checked, converted into the
-    model being built and cached as .weights.h5; then no network."""
+def _timm_v4():
+    import timm
+    return timm.create_model("inception_v4", num_classes=1001)
+
+
+def _torchvision_googlenet():
+    import torch
+    import torchvision
+    model = torchvision.models.googlenet(
+        weights=None, aux_logits=True, init_weights=True,
+        transform_input=False)
+    with torch.no_grad():
+        model.fc.weight.mul_(10)     # logits of order 1, not 0.1
+    return model
+
+
+# (generation, builder kwargs, the source model, published file stem, side,
+#  background class first, converted cache stem)
+CONVERTED = [
+    ("inception_v4", {}, _timm_v4, "inceptionv4", 299, True,
+     "inception_v4_timm_tf_in1k"),
+    ("inception_v1", {"variant": "torchvision"}, _torchvision_googlenet,
+     "googlenet", 224, False, "inception_v1_torchvision_torchvision_"
+     "imagenet1k_v1"),
+]
+
+
+@pytest.mark.parametrize("name, kwargs, make, stem, side, background, "
+                         "cached", CONVERTED, ids=[c[0] for c in CONVERTED])
+def test_a_pytorch_checkpoint_is_converted_once_then_cached(
+        server, tmp_path, monkeypatch, name, kwargs, make, stem, side,
+        background, cached):
+    """The real path of PyTorch-published weights (timm's Inception-v4,
+    1001 classes with TF-slim's background first; torchvision's GoogLeNet
+    with its aux heads): a torch.save state dict whose name carries its
+    sha256 prefix, downloaded, checked, converted into the model being
+    built and cached as .weights.h5; then no network, no .pth."""
     pytest.importorskip("timm")
     import torch
     from tests.torch_reference import randomise_batch_norm
-    import timm
 
     root, base, httpd = server
     torch.manual_seed(3)
-    reference = randomise_batch_norm(
-        timm.create_model("inception_v4", num_classes=1001), side=299)
+    reference = randomise_batch_norm(make(), side=side)
     raw = root / "checkpoint.pth"
     torch.save(reference.state_dict(), raw)
     prefix = hashlib.sha256(raw.read_bytes()).hexdigest()[:8]
-    name = f"inceptionv4-{prefix}.pth"
-    raw.rename(root / name)
-    published = pretrained.WeightsFile(base + name, prefix, "sha256")
-    _point(monkeypatch, "inception_v4", {"top": published,
-                                         "no_top": published})
-    images = np.random.default_rng(0).normal(size=(2, 299, 299, 3)).astype(
-        "float32")
+    filename = f"{stem}-{prefix}.pth"
+    raw.rename(root / filename)
+    published = pretrained.WeightsFile(base + filename, prefix, "sha256")
+    _point(monkeypatch, name, {"top": published, "no_top": published})
+    images = np.random.default_rng(0).normal(
+        size=(2, side, side, 3)).astype("float32")
     with torch.no_grad():
         expected = reference(torch.from_numpy(
-            images.transpose(0, 3, 1, 2))).numpy()[:, 1:]   # no background
+            images.transpose(0, 3, 1, 2))).numpy()
+    expected = expected[:, 1:] if background else expected
 
-    ours = keras_inception.InceptionV4(weights="imagenet",
-                                       classifier_activation=None)
+    build = keras_inception.get_builder(name)
+    ours = build(weights="imagenet", classifier_activation=None, **kwargs)
     diff = np.abs(np.asarray(ours(images)) - expected).max()
-    print(f"InceptionV4 imagenet (timm, converted): max |logit diff| {diff}")
+    print(f"{name} imagenet (converted): max |logit diff| {diff}")
     assert diff <= 1e-4
     models = tmp_path / "keras_home" / "models"
-    assert (models / "inception_v4_timm_tf_in1k.weights.h5").is_file()
-    no_top = keras_inception.InceptionV4(
-        weights="imagenet", include_top=False, input_shape=(139, 139, 3))
+    assert (models / f"{cached}.weights.h5").is_file()
+    no_top = build(weights="imagenet", include_top=False,
+                   input_shape=(139, 139, 3), **kwargs)
 
     httpd.shutdown()                 # the cache answers from now on
-    (models / name).unlink()         # nor is the PyTorch file needed again
-    again = keras_inception.InceptionV4(weights="imagenet",
-                                        classifier_activation=None)
+    (models / filename).unlink()     # nor is the PyTorch file needed again
+    again = build(weights="imagenet", classifier_activation=None, **kwargs)
     assert np.abs(np.asarray(again(images)) - np.asarray(ours(images))
                   ).max() == 0
     small = images[:, :139, :139]
-    again = keras_inception.InceptionV4(
-        weights="imagenet", include_top=False, input_shape=(139, 139, 3))
+    again = build(weights="imagenet", include_top=False,
+                  input_shape=(139, 139, 3), **kwargs)
     assert np.abs(np.asarray(again(small)) - np.asarray(no_top(small))
                   ).max() == 0
 

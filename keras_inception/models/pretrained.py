@@ -78,6 +78,9 @@ class PretrainedWeights:
     converter: Optional[str] = None
     source_name: str = ""
     tag: str = ""
+    # The registry entry the weights fit when it is a variant
+    # (torchvision's GoogLeNet is not the default InceptionV1).
+    variant: str = ""
 
     @property
     def available(self):
@@ -99,10 +102,20 @@ _TIMM_V4 = WeightsFile(
     "https://github.com/rwightman/pytorch-image-models/releases/download/"
     "v0.1-cadene/inceptionv4-8e4777a0.pth", "8e4777a0", "sha256")
 
+_TORCHVISION_GOOGLENET = WeightsFile(
+    "https://download.pytorch.org/models/googlenet-1378be20.pth", "1378be20",
+    "sha256")
+
 WEIGHTS = {
+    # torchvision's GoogLeNet (ported from TensorFlow), with its aux heads.
     "inception_v1": PretrainedWeights(
-        "torchvision", "BSD-3-Clause", "torch", 224, top1=69.78,
-        how="not yet: torchvision's GoogLeNet through a converter"),
+        "torchvision", "BSD-3-Clause", "tf", 224,
+        top=_TORCHVISION_GOOGLENET, no_top=_TORCHVISION_GOOGLENET,
+        top1=69.78,
+        how='InceptionV1(variant="torchvision", weights="imagenet") '
+        "(torchvision's checkpoint, converted on first use)",
+        converter="keras_inception.convert.api", source_name="googlenet",
+        tag="imagenet1k_v1", variant="inception_v1_torchvision"),
     "bn_inception": PretrainedWeights(
         "pretrainedmodels", "BSD-3-Clause", "caffe", 224,
         how="not yet: the Caffe port in pretrainedmodels through a "
@@ -138,7 +151,14 @@ def check_imagenet(info, *, include_top, classes, shape,
     the registry entry ``info`` built at ``shape`` (H, W, C), and that the
     network is the published one (full width, no auxiliary heads)."""
     entry = WEIGHTS.get(info.generation or info.name)
-    if entry is None or not entry.available or info.builder_kwargs:
+    if entry is not None and entry.available and entry.variant and \
+            info.name != entry.variant:
+        raise ValueError(
+            f"`weights='imagenet'`: the published {info.builder} weights "
+            f"are {entry.source}'s, which fit {entry.variant!r}: "
+            f"{entry.how.split(' (')[0]}.")
+    if entry is None or not entry.available or (
+            info.builder_kwargs and info.name != entry.variant):
         what = ("this variant" if info.builder_kwargs else
                 f"{info.builder} ({entry.source}: {entry.how})"
                 if entry else info.builder)
