@@ -146,6 +146,17 @@ def cases(root):
             ("--max-trials", NOT_A_NUMBER)):
         yield "tune", tune, flag, values, None
     yield "launch", ["--", "train"], "--workers", below(1), None
+    convert = {"--model": "inception_v4",
+               "--checkpoint": str(root / "missing" / "v4.safetensors"),
+               "--output": str(root / "out" / "v4.weights.h5")}
+    for flag, values in (
+            ("--model", UNKNOWN), ("--source", UNKNOWN),
+            ("--checkpoint", st.one_of(
+                missing(root).map(lambda p: p + ".safetensors"),
+                st.just(str(root / "notes.txt")))),
+            ("--output", st.just(str(root / "notes.txt")))):
+        base = [x for k, v in convert.items() if k != flag for x in (k, v)]
+        yield "convert", base, flag, values, None
 
 
 @settings(max_examples=800, deadline=None, derandomize=True,

@@ -24,7 +24,8 @@ from tests.torch_reference import (SIDE, timm_reference,  # noqa: E402
 TOLERANCE = 1e-4
 ARCHITECTURES = [("timm", "inception_v3"), ("timm", "inception_v4"),
                  ("timm", "inception_resnet_v2"),
-                 ("torchvision", "googlenet"), ("torchvision", "inception_v3")]
+                 ("torchvision", "googlenet"), ("torchvision", "inception_v3"),
+                 ("pretrainedmodels", "bninception")]
 
 
 def _logits(model, images):
@@ -32,8 +33,9 @@ def _logits(model, images):
 
 
 def _convert(name, path, source="timm", **kwargs):
-    return from_torch(name, path, source, input_shape=(SIDE, SIDE, 3),
-                      classifier_activation=None, **kwargs)
+    kwargs.setdefault("input_shape", (SIDE, SIDE, 3))
+    return from_torch(name, path, source, classifier_activation=None,
+                      **kwargs)
 
 
 @pytest.mark.slow
@@ -43,8 +45,9 @@ def test_converted_model_gives_the_sources_logits(source, name):
     ref = torch_reference(source, name)
     # The reference is not degenerate: logits spread, classes differ.
     assert ref.logits.std() > 0.1
+    side = ref.images.shape[1]
     for path in (ref.safetensors, ref.pth):
-        model = _convert(name, path, source)
+        model = _convert(name, path, source, input_shape=(side, side, 3))
         diff = np.abs(_logits(model, ref.images) - ref.logits).max()
         print(f"PARITY {source} {name} {os.path.splitext(path)[1]}: max abs "
               f"{diff:.2e} (logits up to {np.abs(ref.logits).max():.2f})")
@@ -139,7 +142,8 @@ def test_a_checkpoint_of_another_architecture_says_which_it_is(tmp_path):
      r"`name` must be one of \['inception_resnet_v2', 'inception_v3', "
      r"'inception_v4'\]"),
     (dict(source="keras"), ValueError,
-     r"`source` must be one of \['timm', 'torchvision'\]"),
+     r"`source` must be one of \['pretrainedmodels', 'timm', "
+     r"'torchvision'\]"),
     (dict(checkpoint="weights.onnx"), ValueError,
      r"`checkpoint` must be a PyTorch checkpoint ending in \.safetensors"),
     (dict(checkpoint="nowhere.safetensors"), ValueError,

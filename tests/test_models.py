@@ -378,7 +378,8 @@ def test_variants_have_their_own_registry_entries():
     assert [n for n in every if n in ALL] == ALL
     assert [n for n in every if n not in ALL] == [
         "inception_v1_paper", "inception_v1_torchvision",
-        "inception_v3_torch", "inception_resnet_v2_paper"]
+        "bn_inception_caffe", "inception_v3_torch",
+        "inception_resnet_v2_paper"]
     paper = ki.get_model_info("inception_resnet_v2_paper")
     assert (paper.generation, paper.builder_kwargs, paper.block_counts) == \
         ("inception_resnet_v2", {"variant": "paper"}, (5, 10, 5))
@@ -510,3 +511,18 @@ def test_inception_v1_torchvision_variant():
     with pytest.raises(ValueError, match=r"`variant` must be one of "
                        r"\['default', 'torchvision'\]"):
         ki.InceptionV1(variant="paper")
+
+
+def test_bn_inception_caffe_variant():
+    """The Caffe model's padding and pooling: the same layers and weights
+    as the default BN-Inception (11,295,240 PyTorch parameters plus the BN
+    moving statistics Keras counts), strided 3x3s padded 1 on every side."""
+    model = ki.BNInception(variant="caffe")
+    default = ki.BNInception()
+    assert model.count_params() == default.count_params()
+    assert model.get_layer("inception_3c_branch0_1_3x3_pad").padding == \
+        ((1, 1), (1, 1))
+    assert model.get_layer("inception_3a").output.shape == (None, 28, 28, 256)
+    assert model.get_layer("inception_5b").output.shape == (None, 7, 7, 1024)
+    with pytest.raises(ValueError, match=r"\['caffe', 'default'\]"):
+        ki.BNInception(variant="torch")

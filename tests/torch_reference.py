@@ -22,6 +22,9 @@ import tempfile
 import numpy as np
 
 SIDE = 139   # small, yet every stage keeps a grid (Inception-v4's 8x8 is 3x3)
+# The pretrainedmodels BN-Inception pools its last grid with a fixed 7x7
+# window, which only 224 inputs fit.
+SIDES = {"pretrainedmodels": 224}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,6 +83,10 @@ def _build(source, name, num_classes):
         import timm
         return timm.create_model(name, pretrained=False,
                                  num_classes=num_classes)
+    if source == "pretrainedmodels":
+        import pretrainedmodels
+        return getattr(pretrainedmodels, name)(num_classes=num_classes,
+                                                pretrained=None)
     import torchvision
     # transform_input off: the Keras side takes [-1, 1] images itself.
     model = getattr(torchvision.models, name)(
@@ -94,12 +101,14 @@ def _build(source, name, num_classes):
 @functools.lru_cache(maxsize=None)
 def torch_reference(source, name, num_classes=1000, seed=0):
     """A :class:`Reference` of ``source``'s (``"timm"``,
-    ``"torchvision"``) model ``name``, built once per process."""
+    ``"torchvision"``, ``"pretrainedmodels"``) model ``name``, built once
+    per process."""
     import torch
 
+    side = SIDES.get(source, SIDE)
     torch.manual_seed(seed)
-    model = randomise_batch_norm(_build(source, name, num_classes))
-    images = torch.randn(2, 3, SIDE, SIDE,
+    model = randomise_batch_norm(_build(source, name, num_classes), side)
+    images = torch.randn(2, 3, side, side,
                          generator=torch.Generator().manual_seed(2))
     with torch.no_grad():
         logits = model(images).numpy()

@@ -1,5 +1,5 @@
-"""Converters from PyTorch checkpoints (timm, torchvision) to our Keras
-models.
+"""Converters from PyTorch checkpoints (timm, torchvision, the
+pretrainedmodels BN-Inception) to our Keras models.
 
 - :mod:`.checkpoints`: reading ``.safetensors`` (no torch) and ``.pth``
   (torch) into NumPy; the only module that imports torch.
@@ -7,6 +7,7 @@ models.
   every tensor checked before any is assigned.
 - :mod:`.timm`: timm's names to ours, one table per architecture.
 - :mod:`.torchvision`: torchvision's (GoogLeNet, Inception-v3).
+- :mod:`.pretrainedmodels`: the Caffe BN-Inception's.
 - :mod:`.api`: :func:`from_torch` and :func:`convert_checkpoint`.
 
 Names are imported on first use (:mod:`keras_inception.utils.lazy`).

@@ -10,6 +10,8 @@ Example:
     ['inception_resnet_v2', 'inception_v3', 'inception_v4']
     >>> sorted(SOURCES["torchvision"])
     ['googlenet', 'inception_v3']
+    >>> sorted(SOURCES["pretrainedmodels"])
+    ['bninception']
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from __future__ import annotations
 import logging
 import os
 
-from keras_inception.convert import timm, torchvision
+from keras_inception.convert import pretrainedmodels, timm, torchvision
 from keras_inception.convert.checkpoints import read_state_dict
 from keras_inception.convert.loader import load_state_dict
 
 # source library -> {its model name: Mapping}
-SOURCES = {"timm": timm.MAPPINGS, "torchvision": torchvision.MAPPINGS}
+SOURCES = {"timm": timm.MAPPINGS, "torchvision": torchvision.MAPPINGS,
+           "pretrainedmodels": pretrainedmodels.MAPPINGS}
 
 _LOG = logging.getLogger("keras_inception.convert")
 

@@ -5,8 +5,10 @@ A :class:`Mapping` (one per source architecture, see
 PyTorch module and the layer of ours it becomes:
 
 - ``"conv_bn"``: ``{source}.conv`` and ``{source}.bn`` (timm's
-  ``ConvNormAct``, torchvision's ``BasicConv2d``) into ``{target}_conv`` and
-  ``{target}_bn``, our :func:`~keras_inception.models.layers.conv_bn`;
+  ``ConvNormAct``, torchvision's ``BasicConv2d``; other patterns, such as the
+  Caffe port's ``{source}`` and ``{source}_bn``, are the mapping's
+  ``conv_key``/``bn_key``) into ``{target}_conv`` and ``{target}_bn``, our
+  :func:`~keras_inception.models.layers.conv_bn`;
 - ``"conv"``: a convolution with bias (the Inception-ResNet up-projection);
 - ``"linear"``: a classifier.
 
@@ -58,7 +60,9 @@ class Unit:
 class Mapping:
     """A source architecture's table: ``source`` library, its model
     ``name``, the registry ``model`` of ours that reproduces it, the
-    ``units``, and the epsilon of its BatchNorm layers."""
+    ``units``, the epsilon of its BatchNorm layers, how a conv-BN unit's
+    two modules are named from its ``source`` (``conv_key``, ``bn_key``)
+    and whether those convolutions have a bias."""
 
     source: str
     name: str
@@ -66,19 +70,25 @@ class Mapping:
     units: tuple
     bn_epsilon: float = 1e-3
     classifier: Optional[str] = None  # the main classifier's source module
+    conv_key: str = "{}.conv"
+    bn_key: str = "{}.bn"
+    conv_bias: bool = False
 
     def keys(self):
         """Every tensor name the table reads, in order."""
-        return [key for unit in self.units for key in _source_keys(unit)]
+        return [key for unit in self.units
+                for key in self.source_keys(unit)]
 
-
-def _source_keys(unit):
-    s = unit.source
-    if unit.kind == "conv_bn":
-        return [f"{s}.conv.weight", *(f"{s}.bn.{p}" for p in
-                                      ("weight", "bias", "running_mean",
-                                       "running_var"))]
-    return [f"{s}.weight", f"{s}.bias"]
+    def source_keys(self, unit):
+        """The tensor names ``unit`` reads."""
+        if unit.kind != "conv_bn":
+            return [f"{unit.source}.weight", f"{unit.source}.bias"]
+        conv = self.conv_key.format(unit.source)
+        bn = self.bn_key.format(unit.source)
+        return [f"{conv}.weight", *([f"{conv}.bias"] if self.conv_bias
+                                    else []),
+                *(f"{bn}.{p}" for p in ("weight", "bias", "running_mean",
+                                        "running_var"))]
 
 
 def _target_layers(unit):
@@ -151,7 +161,7 @@ class _Plan:
         present = [name in self.layers for name in names]
         if not all(present):
             if unit.head and not any(present):
-                self.used.update(k for k in _source_keys(unit)
+                self.used.update(k for k in self.mapping.source_keys(unit)
                                  if k in self.tensors)
                 self.notes.append(f"{unit.source} left out: the model has "
                                   f"no layer {unit.target!r}")
@@ -170,21 +180,25 @@ class _Plan:
 
     def _conv_bn(self, unit, layers):
         conv, bn = layers
-        s = unit.source
-        kernel = self._kernel(unit, f"{s}.conv.weight", conv)
+        c = self.mapping.conv_key.format(unit.source)
+        b = self.mapping.bn_key.format(unit.source)
+        kernel = self._kernel(unit, f"{c}.weight", conv)
         params = ("weight", "bias", "running_mean", "running_var")
-        gamma, beta, mean, var = (self.take(unit, f"{s}.bn.{p}")
+        gamma, beta, mean, var = (self.take(unit, f"{b}.{p}")
                                   for p in params)
         for p, value in zip(params, (gamma, beta, mean, var)):
             # Every variable of a BN layer has the shape of its beta.
-            self.shape_check(f"{s}.bn.{p}", bn, int(bn.scale), value)
+            self.shape_check(f"{b}.{p}", bn, int(bn.scale), value)
         weights, sign = fold_batch_norm(gamma, beta, mean, var,
                                         self.mapping.bn_epsilon,
                                         bn.epsilon, bn.scale)
         conv_weights = [kernel * sign.astype(np.float32)]
+        bias_key = f"{c}.bias"
+        if self.mapping.conv_bias and not conv.use_bias:
+            self.fail(f"tensor {bias_key!r} has no place: our layer "
+                      f"{conv.name!r} has no bias")
         if conv.use_bias:
-            bias_key = f"{s}.conv.bias"
-            bias = (self.take(unit, bias_key) if bias_key in self.tensors
+            bias = (self.take(unit, bias_key) if self.mapping.conv_bias
                     else np.zeros(kernel.shape[-1], np.float32))
             conv_weights.append(bias * sign.astype(np.float32))
         self.assign[conv.name] = conv_weights
@@ -230,7 +244,7 @@ def identify(tensors, mappings):
     names = set(tensors)
     return [m.name for m in mappings
             if all(k in names for u in m.units if not u.head
-                   for k in _source_keys(u))]
+                   for k in m.source_keys(u))]
 
 
 def load_state_dict(model, tensors, mapping, others=()):

@@ -4,7 +4,8 @@ A generation module keeps the tables only it uses; what two generations
 share lives here, under the paper that drew it, so that no generation module
 imports another:
 
-- Going Deeper, Table 1: the stem of GoogLeNet, kept by BN-Inception.
+- Going Deeper, Table 1: the stem of GoogLeNet, kept by BN-Inception, and
+  that stem as their PyTorch ports pad and pool it.
 - Rethinking: Inception-v3's stem (the released Inception-ResNet-v2 starts
   with it), the Figure 6 and 7 modules and the auxiliary head (Inception-v2
   takes them from the released Inception-v3).
@@ -36,6 +37,17 @@ GOOGLENET_STEM = (
     ("conv_2b_1x1", C(64, 1)),             # 56x56x64 (#3x3 reduce)
     ("conv_2c_3x3", C(192, 3)),            # 56x56x192
     ("maxpool_3a_3x3", L.MAX_S2_SAME),     # 28x28x192
+)
+
+# The same stem as the PyTorch ports run it (torchvision's googlenet, the
+# pretrainedmodels BN-Inception): the 7x7/2 convolution padded 3 on every
+# side, the max pools in ceil mode.
+PYTORCH_GOOGLENET_STEM = (
+    ("conv_1a_7x7", C(64, 7, 2, 3)),       # 112x112x64
+    ("maxpool_2a_3x3", L.MAX_S2_CEIL),     # 56x56x64
+    ("conv_2b_1x1", C(64, 1)),
+    ("conv_2c_3x3", C(192, 3)),            # 56x56x192
+    ("maxpool_3a_3x3", L.MAX_S2_CEIL),     # 28x28x192
 )
 
 # Rethinking, Table 1 stem as released (keras.applications, TF-slim).

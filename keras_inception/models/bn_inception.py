@@ -10,12 +10,27 @@ Caffe model that the pretrainedmodels port carries (conv bias, affine BN with
 epsilon 1e-5). TF-slim's ``inception_v2`` is this network with small
 departures (576 channels through 4e); ``keras_inception.InceptionV2`` is the
 different network of the Rethinking paper.
+
+``variant="caffe"`` runs the Caffe model's padding and pooling as the
+pretrainedmodels port does, so that its checkpoints converted by
+``keras_inception.convert`` give its logits: the 7x7/2 stem convolution
+and the stride-2 3x3s of 3c and 4e pad 1 (3 for the 7x7) on every side
+(Keras 'same' pads 0/1, 2/3), the stride-2 max pools round up
+(``ceil_mode``), and the 3x3 average pools count their zero padding. Its
+classifier pools 7x7 as the port's does, which is the global average at
+224. The port feeds BGR images in 0-255 less the means (104, 117, 128);
+``preprocess_input``'s 'caffe' mode subtracts Keras's (103.939, 116.779,
+123.68).
 """
+
+import dataclasses
 
 from keras_inception.models import layers as L
 from keras_inception.models.blocks import GOOGLENET_STEM as STEM
+from keras_inception.models.blocks import PYTORCH_GOOGLENET_STEM
 from keras_inception.models.builder import (ModelInfo, build_model,
-                                            pick_end_points, preprocessor)
+                                            choose_variant, pick_end_points,
+                                            preprocessor)
 from keras_inception.models.imagenet import decode_predictions  # noqa: F401
 
 C = L.Conv
@@ -36,15 +51,19 @@ FIGURE_5 = {
 }
 
 
-def bn_inception_module(n1x1, n3red, n3, nd3red, nd3, pool, proj, stride):
+def bn_inception_module(n1x1, n3red, n3, nd3red, nd3, pool, proj, stride,
+                        caffe=False):
     """1x1 | 1x1-3x3 | 1x1-3x3-3x3 | pool(-1x1); stride 2 drops the 1x1
-    branch and the projection, and strides the last conv of each branch."""
+    branch and the projection, and strides the last conv of each branch
+    (``caffe``: padded 1 on every side, the pool in ceil mode)."""
+    strided = 1 if caffe and stride == 2 else "same"
     branches = []
     if n1x1:
         branches.append((C(n1x1, 1),))
-    branches.append((C(n3red, 1), C(n3, 3, stride)))
-    branches.append((C(nd3red, 1), C(nd3, 3), C(nd3, 3, stride)))
-    pool_step = L.Pool(pool, 3, stride, "same")
+    branches.append((C(n3red, 1), C(n3, 3, stride, strided)))
+    branches.append((C(nd3red, 1), C(nd3, 3), C(nd3, 3, stride, strided)))
+    pool_step = (L.MAX_S2_CEIL if strided == 1
+                 else L.Pool(pool, 3, stride, "same"))
     branches.append((pool_step, C(proj, 1)) if proj else (pool_step,))
     return tuple(branches)
 
@@ -67,18 +86,31 @@ INFO = ModelInfo(
     paper_top1_error=25.2,
     paper_top5_error=7.82,
 )
-VARIANTS = (INFO,)
+CAFFE_INFO = dataclasses.replace(
+    INFO,
+    name="bn_inception_caffe",
+    title="BN-Inception (the Caffe model's padding and pooling)",
+    notes="BNInception(variant='caffe'): as the pretrainedmodels port runs "
+          "it.",
+    generation=INFO.name,
+    builder_kwargs={"variant": "caffe"},
+)
+VARIANTS = (INFO, CAFFE_INFO)
+# variant= argument -> (Style overrides, registry entry).
+_BY_VARIANT = {"default": ({}, INFO),
+               "caffe": ({"pool_counts_padding": True}, CAFFE_INFO)}
 
 
-def body(x, style):
-    """GoogLeNet's stem, then Figure 5's modules; returns ``(x,
-    end_points)``."""
+def body(x, style, caffe=False):
+    """GoogLeNet's stem, then Figure 5's modules (``caffe``: as the Caffe
+    model pads and pools); returns ``(x, end_points)``."""
     outputs = {}
-    x = L.stem(x, STEM, style=style, outputs=outputs)
+    x = L.stem(x, PYTORCH_GOOGLENET_STEM if caffe else STEM, style=style,
+               outputs=outputs)
     for stage, widths in FIGURE_5.items():
         name = f"inception_{stage}"
-        x = L.inception_block(x, bn_inception_module(*widths), name=name,
-                              style=style)
+        x = L.inception_block(x, bn_inception_module(*widths, caffe=caffe),
+                              name=name, style=style)
         outputs[name] = x
     return x, pick_end_points(outputs, INFO)
 
@@ -86,12 +118,13 @@ def body(x, style):
 def BNInception(include_top=True, weights=None, input_tensor=None,
                 input_shape=None, pooling=None, classes=1000,
                 classifier_activation="softmax", name=None, *,
-                width_multiplier=1.0, dropout_rate=None):
+                variant="default", width_multiplier=1.0, dropout_rate=None):
     """Instantiates BN-Inception (Batch Normalization paper, Figure 5).
 
-    Arguments as ``keras.applications.InceptionV3``, plus
-    ``width_multiplier`` and ``dropout_rate`` (default 0: the paper removed
-    dropout).
+    Arguments as ``keras.applications.InceptionV3``, plus ``variant``
+    (``"default"`` or ``"caffe"``, the Caffe model's padding and pooling:
+    see the module docstring), ``width_multiplier`` and ``dropout_rate``
+    (default 0: the paper removed dropout).
 
     Example:
         >>> import keras_inception
@@ -99,14 +132,16 @@ def BNInception(include_top=True, weights=None, input_tensor=None,
         >>> model.get_layer("inception_4e").output.shape
         (None, 7, 7, 1056)
     """
-    return build_model(INFO, body, include_top=include_top, weights=weights,
+    overrides, info = choose_variant(variant, _BY_VARIANT)
+    return build_model(info, body, include_top=include_top, weights=weights,
                        input_tensor=input_tensor, input_shape=input_shape,
                        pooling=pooling, classes=classes,
                        classifier_activation=classifier_activation, name=name,
                        width_multiplier=width_multiplier,
                        dropout_rate=dropout_rate,
                        style=dict(bn_scale=True, bn_epsilon=1e-5,
-                                  conv_bias=True))
+                                  conv_bias=True, **overrides),
+                       caffe=info is CAFFE_INFO)
 
 
 preprocess_input = preprocessor(INFO)

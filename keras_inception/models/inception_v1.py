@@ -30,10 +30,9 @@ normalised images to this network's [-1, 1] scale: give the Keras model
 
 import dataclasses
 
-from keras import layers
-
 from keras_inception.models import layers as L
 from keras_inception.models.blocks import GOOGLENET_STEM as STEM
+from keras_inception.models.blocks import PYTORCH_GOOGLENET_STEM
 from keras_inception.models.builder import (AuxSpec, ModelInfo, build_model,
                                             choose_variant, pick_end_points,
                                             preprocessor)
@@ -67,39 +66,6 @@ def inception_module(n1x1, n3x3red, n3x3, n5x5red, n5x5, pool_proj,
             (C(n3x3red, 1), C(n3x3, 3)),
             (C(n5x5red, 1), C(n5x5, k5)),
             (L.Pool("max"), C(pool_proj, 1)))
-
-
-def _padded_conv(filters, kernel_size, strides, pad):
-    """A stem step: ``pad`` zeros on every side, then a 'valid' conv-BN."""
-    def step(x, name, style):
-        x = layers.ZeroPadding2D(pad, name=f"{name}_pad")(x)
-        return L.conv_bn(x, filters, kernel_size, strides=strides,
-                         padding="valid", name=name, style=style)
-    return step
-
-
-def _ceil_max_pool(size=3, strides=2):
-    """PyTorch's ``MaxPool2d(size, strides, ceil_mode=True)``: pad each
-    axis at its end to fit one more window, then a 'valid' pool (the
-    inputs are ReLU outputs, so zero padding never wins the max)."""
-    def step(x, name, style=None):
-        pads = [(0, 0 if n is None else (strides - (n - size) % strides)
-                 % strides) for n in x.shape[1:3]]
-        if any(end for _, end in pads):
-            x = layers.ZeroPadding2D(pads, name=f"{name}_pad")(x)
-        return layers.MaxPooling2D(size, strides, padding="valid",
-                                   name=name)(x)
-    return step
-
-
-# torchvision's googlenet: the stem with its padding and ceil-mode pools.
-TORCHVISION_STEM = (
-    ("conv_1a_7x7", _padded_conv(64, 7, 2, 3)),
-    ("maxpool_2a_3x3", _ceil_max_pool()),
-    ("conv_2b_1x1", C(64, 1)),
-    ("conv_2c_3x3", C(192, 3)),
-    ("maxpool_3a_3x3", _ceil_max_pool()),
-)
 
 
 # Section 5: 5x5/3 average pool, 1x1x128 conv, FC 1024 + ReLU, 70% dropout.
@@ -166,7 +132,7 @@ def body(x, style, torchvision=False):
     """Table 1 (with Figure 3's LRNs when ``style`` has no batch norm;
     torchvision's departures with ``torchvision``); returns ``(x,
     end_points)``: the strides' maps and the aux taps."""
-    stem = TORCHVISION_STEM if torchvision else STEM
+    stem = PYTORCH_GOOGLENET_STEM if torchvision else STEM
     if not style.batch_norm:  # Table 1 / Figure 3: LRN after pool1, conv2
         stem = (STEM[:2] + (("lrn_2a", _lrn),) + STEM[2:4]
                 + (("lrn_2c", _lrn),) + STEM[4:])
@@ -174,7 +140,7 @@ def body(x, style, torchvision=False):
     x = L.stem(x, stem, style=style, outputs=outputs)
     for stage, widths in TABLE_1.items():
         if stage == "4a" and torchvision:
-            x = _ceil_max_pool()(x, name=POOL_BEFORE[stage])
+            x = L.pool(x, L.MAX_S2_CEIL, name=POOL_BEFORE[stage])
         elif stage == "5a" and torchvision:   # 2x2/2, ceil mode = 'same'
             x = L.pool(x, L.Pool("max", 2, 2, "same"), name="maxpool_5a_2x2")
         elif stage in POOL_BEFORE:

@@ -22,6 +22,11 @@ The registered layers they use live in
 ``keras.ops`` are used, so every model built here runs on any Keras 3
 backend. Layout is channels-last.
 
+It runs over 400 lines because the block specifications and the factories
+that read them are one vocabulary, imported by every generation module: a
+spec kept apart from the one function that interprets it would be read in
+two places.
+
 Example:
     >>> import keras
     >>> x = keras.Input((35, 35, 64))
@@ -51,7 +56,7 @@ class Conv:
     filters: int
     kernel_size: Union[int, tuple[int, int]]
     strides: int = 1
-    padding: str = "same"
+    padding: Union[str, int] = "same"   # an int: that many zeros per side
 
     @property
     def kernel(self) -> tuple[int, int]:
@@ -66,7 +71,10 @@ class Conv:
 
 @dataclasses.dataclass(frozen=True)
 class Pool:
-    """A pooling step (``kind`` is ``"avg"`` or ``"max"``)."""
+    """A pooling step (``kind`` is ``"avg"`` or ``"max"``); ``padding``
+    ``"ceil"`` is PyTorch's ``ceil_mode`` max pool: each axis padded at its
+    end to fit one more window (zeros, which never win the max of the ReLU
+    outputs these pools follow), then 'valid'."""
 
     kind: str
     pool_size: int = 3
@@ -97,6 +105,7 @@ AVG = Pool("avg")
 MAX = Pool("max")
 MAX_S2 = Pool("max", 3, 2, "valid")
 MAX_S2_SAME = Pool("max", 3, 2, "same")  # GoogLeNet and BN-Inception
+MAX_S2_CEIL = Pool("max", 3, 2, "ceil")  # their PyTorch ports
 
 
 def split(*convs: Conv) -> Split:
@@ -198,6 +207,9 @@ def conv_bn(x, filters, kernel_size, *, name, style, strides=1,
     """
     if scale_filters:
         filters = style.depth(filters)
+    if isinstance(padding, int):      # PyTorch's symmetric padding
+        x = layers.ZeroPadding2D(padding, name=f"{name}_pad")(x)
+        padding = "valid"
     x = layers.Conv2D(filters, kernel_size, strides=strides, padding=padding,
                       use_bias=style.conv_bias or not style.batch_norm,
                       name=f"{name}_conv")(x)
@@ -213,10 +225,17 @@ def conv_bn(x, filters, kernel_size, *, name, style, strides=1,
 def pool(x, spec: Pool, *, name, style=None):
     """A pooling layer from a :class:`Pool` spec (with ``style.
     pool_counts_padding``, zero padding ``{name}_pad`` then 'valid')."""
-    padding = spec.padding
-    if spec.kind == "avg" and padding == "same" and spec.strides == 1 and \
+    padding, k, s = spec.padding, spec.pool_size, spec.strides
+    if spec.kind == "avg" and padding == "same" and s == 1 and \
             style is not None and style.pool_counts_padding:
-        x = layers.ZeroPadding2D(spec.pool_size // 2, name=f"{name}_pad")(x)
+        x = layers.ZeroPadding2D(k // 2, name=f"{name}_pad")(x)
+        padding = "valid"
+    elif padding == "ceil":
+        ends = [0 if n is None else (s - (n - k) % s) % s
+                for n in x.shape[1:3]]
+        if any(ends):
+            x = layers.ZeroPadding2D(((0, ends[0]), (0, ends[1])),
+                                     name=f"{name}_pad")(x)
         padding = "valid"
     cls = (layers.AveragePooling2D if spec.kind == "avg"
            else layers.MaxPooling2D)
