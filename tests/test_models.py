@@ -524,5 +524,8 @@ def test_bn_inception_caffe_variant():
         ((1, 1), (1, 1))
     assert model.get_layer("inception_3a").output.shape == (None, 28, 28, 256)
     assert model.get_layer("inception_5b").output.shape == (None, 7, 7, 1024)
+    with pytest.raises(ValueError, match=r"`input_shape`.*even grid before "
+                       r"inception_4e.*\(13, 13\)"):
+        ki.BNInception(variant="caffe", input_shape=(208, 208, 3))
     with pytest.raises(ValueError, match=r"\['caffe', 'default'\]"):
         ki.BNInception(variant="torch")

@@ -108,8 +108,9 @@ def test_imagenet_downloads_checks_caches_and_matches(
 def test_readme_weights_table_is_the_registry_table():
     readme = open(os.path.join(os.path.dirname(os.path.dirname(
         os.path.abspath(__file__))), "README.md"), encoding="utf-8").read()
-    for model, source, top1, how in pretrained.weights_table():
-        assert f"| {model} | {source} | {top1} | {how} |" in readme, model
+    for model, source, top1, licence, how in pretrained.weights_table():
+        assert f"| {model} | {source} | {top1} | {licence} | {how} |" \
+            in readme, model
 
 
 @pytest.mark.parametrize("damage", ["corrupted", "truncated"])
@@ -135,11 +136,11 @@ def test_a_bad_download_is_refused_and_removed(server, tmp_path,
 
 @pytest.mark.parametrize("name, kwargs, says", [
     ("inception_v2", {}, "Generations with weights: inception_v1, "
-     "inception_v3, inception_v4, inception_resnet_v2"),
+     "bn_inception, inception_v3, inception_v4, inception_resnet_v2"),
+    ("bn_inception", {}, "fit 'bn_inception_caffe'"),
     ("inception_v1", {}, "fit 'inception_v1_torchvision': InceptionV1("
      "variant=\"torchvision\", weights=\"imagenet\")"),
     ("inception_v1_paper", {}, "fit 'inception_v1_torchvision'"),
-    ("bn_inception", {}, "pretrainedmodels"),
     ("inception_v3", dict(classes=10), "classes=1000"),
     ("inception_v3", dict(input_shape=(200, 200, 3)),
      "input_shape=(299, 299, 3)"),
@@ -157,8 +158,10 @@ def test_imagenet_refusals(name, kwargs, says):
 def test_the_table_covers_every_generation():
     assert set(pretrained.WEIGHTS) == set(keras_inception.list_models())
     available = {n for n, e in pretrained.WEIGHTS.items() if e.available}
-    assert available == {"inception_v1", "inception_v3", "inception_v4",
-                         "inception_resnet_v2"}
+    assert available == set(keras_inception.list_models()) - {
+        "inception_v2", "inception_resnet_v1"}
+    for name in ("inception_v2", "inception_resnet_v1"):
+        assert pretrained.WEIGHTS[name].how == "none published"
 
 
 def _timm_v4():
@@ -177,14 +180,29 @@ def _torchvision_googlenet():
     return model
 
 
+def _pretrainedmodels_bninception():
+    import pretrainedmodels
+    return pretrainedmodels.bninception(num_classes=1000, pretrained=None)
+
+
+def _as_published(state):
+    """The Caffe port's file keeps its BN vectors as (1, C)."""
+    return {k: v.unsqueeze(0) if "_bn." in k and v.ndim == 1 else v
+            for k, v in state.items()}
+
+
 # (generation, builder kwargs, the source model, published file stem, side,
-#  background class first, converted cache stem)
+#  background class first, converted cache stem); without the top each
+#  runs at 160 (the Caffe BN-Inception needs a multiple of 32).
 CONVERTED = [
     ("inception_v4", {}, _timm_v4, "inceptionv4", 299, True,
      "inception_v4_timm_tf_in1k"),
     ("inception_v1", {"variant": "torchvision"}, _torchvision_googlenet,
      "googlenet", 224, False, "inception_v1_torchvision_torchvision_"
      "imagenet1k_v1"),
+    ("bn_inception", {"variant": "caffe"}, _pretrainedmodels_bninception,
+     "bn_inception", 224, False,
+     "bn_inception_caffe_pretrainedmodels_imagenet"),
 ]
 
 
@@ -206,7 +224,9 @@ def test_a_pytorch_checkpoint_is_converted_once_then_cached(
     torch.manual_seed(3)
     reference = randomise_batch_norm(make(), side=side)
     raw = root / "checkpoint.pth"
-    torch.save(reference.state_dict(), raw)
+    state = reference.state_dict()
+    torch.save(_as_published(state) if stem == "bn_inception" else state,
+               raw)
     prefix = hashlib.sha256(raw.read_bytes()).hexdigest()[:8]
     filename = f"{stem}-{prefix}.pth"
     raw.rename(root / filename)
@@ -227,16 +247,16 @@ def test_a_pytorch_checkpoint_is_converted_once_then_cached(
     models = tmp_path / "keras_home" / "models"
     assert (models / f"{cached}.weights.h5").is_file()
     no_top = build(weights="imagenet", include_top=False,
-                   input_shape=(139, 139, 3), **kwargs)
+                   input_shape=(160, 160, 3), **kwargs)
 
     httpd.shutdown()                 # the cache answers from now on
     (models / filename).unlink()     # nor is the PyTorch file needed again
     again = build(weights="imagenet", classifier_activation=None, **kwargs)
     assert np.abs(np.asarray(again(images)) - np.asarray(ours(images))
                   ).max() == 0
-    small = images[:, :139, :139]
+    small = images[:, :160, :160]
     again = build(weights="imagenet", include_top=False,
-                  input_shape=(139, 139, 3), **kwargs)
+                  input_shape=(160, 160, 3), **kwargs)
     assert np.abs(np.asarray(again(small)) - np.asarray(no_top(small))
                   ).max() == 0
 

@@ -184,8 +184,11 @@ class _Plan:
         b = self.mapping.bn_key.format(unit.source)
         kernel = self._kernel(unit, f"{c}.weight", conv)
         params = ("weight", "bias", "running_mean", "running_var")
-        gamma, beta, mean, var = (self.take(unit, f"{b}.{p}")
-                                  for p in params)
+        # The published Caffe port stores its BN vectors as (1, C).
+        gamma, beta, mean, var = (np.reshape(v, v.shape[1:]) if v.ndim == 2
+                                  and v.shape[0] == 1 else v for v in (
+                                      self.take(unit, f"{b}.{p}")
+                                      for p in params))
         for p, value in zip(params, (gamma, beta, mean, var)):
             # Every variable of a BN layer has the shape of its beta.
             self.shape_check(f"{b}.{p}", bn, int(bn.scale), value)

@@ -109,6 +109,14 @@ def body(x, style, caffe=False):
                outputs=outputs)
     for stage, widths in FIGURE_5.items():
         name = f"inception_{stage}"
+        grid = x.shape[1:3]
+        if caffe and widths[-1] == 2 and any(n and n % 2 for n in grid):
+            # Its padded stride-2 convolutions and ceil-mode pool disagree
+            # on an odd grid (PyTorch's port fails there too).
+            raise ValueError(
+                "`input_shape`: BNInception(variant='caffe') needs an even "
+                f"grid before {name}, as the Caffe model (inputs a multiple "
+                f"of 32, e.g. 224 or 160); the grid there is {tuple(grid)}.")
         x = L.inception_block(x, bn_inception_module(*widths, caffe=caffe),
                               name=name, style=style)
         outputs[name] = x

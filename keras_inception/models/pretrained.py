@@ -106,6 +106,10 @@ _TORCHVISION_GOOGLENET = WeightsFile(
     "https://download.pytorch.org/models/googlenet-1378be20.pth", "1378be20",
     "sha256")
 
+_PRETRAINEDMODELS_BNINCEPTION = WeightsFile(
+    "http://data.lip6.fr/cadene/pretrainedmodels/bn_inception-52deb4733.pth",
+    "52deb4733", "sha256")
+
 WEIGHTS = {
     # torchvision's GoogLeNet (ported from TensorFlow), with its aux heads.
     "inception_v1": PretrainedWeights(
@@ -116,10 +120,16 @@ WEIGHTS = {
         "(torchvision's checkpoint, converted on first use)",
         converter="keras_inception.convert.api", source_name="googlenet",
         tag="imagenet1k_v1", variant="inception_v1_torchvision"),
+    # The Caffe model (Xiong's TSN release) as pretrainedmodels ported it;
+    # top-1 as pretrainedmodels' README reports it.
     "bn_inception": PretrainedWeights(
         "pretrainedmodels", "BSD-3-Clause", "caffe", 224,
-        how="not yet: the Caffe port in pretrainedmodels through a "
-        "converter"),
+        top=_PRETRAINEDMODELS_BNINCEPTION,
+        no_top=_PRETRAINEDMODELS_BNINCEPTION, top1=73.5,
+        how='BNInception(variant="caffe", weights="imagenet") '
+        "(pretrainedmodels' checkpoint, converted on first use)",
+        converter="keras_inception.convert.api", source_name="bninception",
+        tag="imagenet", variant="bn_inception_caffe"),
     "inception_v2": PretrainedWeights(
         "none", "-", "tf", 299, how="none published"),
     "inception_v3": _keras_applications(
@@ -260,7 +270,7 @@ def fetch(info, include_top, model=None):
 
 
 def weights_table():
-    """Rows of the README's weights table: ``(model, source, top-1, how to
-    get them)``."""
+    """Rows of the README's weights table: ``(model, source, top-1,
+    licence, how to get them)``."""
     return [(name, e.source, "-" if e.top1 is None else f"{e.top1:.1f}",
-             e.how) for name, e in WEIGHTS.items()]
+             e.license, e.how) for name, e in WEIGHTS.items()]
