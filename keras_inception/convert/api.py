@@ -21,7 +21,7 @@ import os
 
 from keras_inception.convert import pretrainedmodels, timm, torchvision
 from keras_inception.convert.checkpoints import read_state_dict
-from keras_inception.convert.loader import load_state_dict
+from keras_inception.convert.loader import check_names, load_state_dict
 
 # source library -> {its model name: Mapping}
 SOURCES = {"timm": timm.MAPPINGS, "torchvision": torchvision.MAPPINGS,
@@ -89,6 +89,9 @@ def from_torch(name, checkpoint, source="timm", *, log=None, **kwargs):
                          "`checkpoint`; leave `weights` out.")
     tensors = read_state_dict(checkpoint)
     say(f"read {len(tensors)} tensors from {os.fspath(checkpoint)}")
+    # A checkpoint of another architecture fails here, not after a build.
+    check_names(tensors, mapping, SOURCES[source].values(),
+                kwargs.get("name"))
     classes = _classes(tensors, mapping, kwargs)
     model = get_model(mapping.model, weights=None, classes=classes, **kwargs)
     say(f"built {mapping.model} ({model.count_params():,} parameters, "

@@ -27,7 +27,8 @@ What the layouts need:
   checkpoints, ported to PyTorch, keep a background class first) lose that
   first row.
 
-Everything is checked before anything is assigned: a missing, extra or
+Everything is checked before anything is assigned (the names even before a
+model is built, :func:`check_names`): a missing, extra or
 misshapen tensor, or a layer of the model that no row fills, raises one
 ``ValueError`` naming the first offending tensor or layer; a checkpoint of
 another architecture is recognised as such. The model is never left half
@@ -129,6 +130,21 @@ def fold_batch_norm(gamma, beta, mean, var, eps, keras_eps, scale):
     return [w.astype(np.float32) for w in weights], sign
 
 
+def _failure(mapping, model_name, problem):
+    return (f"cannot convert this {mapping.source} checkpoint into "
+            f"{model_name!r}: {problem}.")
+
+
+def _missing(key, unit):
+    return (f"tensor {key!r} (for our layer {_target_layers(unit)[0]!r}) "
+            "is missing from the checkpoint")
+
+
+def _left_over(extra):
+    return (f"tensor {extra[0]!r} has no place in the table ({len(extra)} "
+            "tensors left over)")
+
+
 class _Plan:
     """The arrays to assign, per Keras layer, gathered before any
     assignment; ``used`` records the tensors read."""
@@ -139,14 +155,11 @@ class _Plan:
         self.assign, self.used, self.notes = {}, set(), []
 
     def fail(self, message):
-        raise ValueError(f"cannot convert this {self.mapping.source} "
-                         f"checkpoint into {self.model.name!r}: {message}.")
+        raise ValueError(_failure(self.mapping, self.model.name, message))
 
     def take(self, unit, key):
         if key not in self.tensors:
-            self.fail(f"tensor {key!r} (for our layer "
-                      f"{_target_layers(unit)[0]!r}) is missing from the "
-                      "checkpoint")
+            self.fail(_missing(key, unit))
         self.used.add(key)
         return self.tensors[key]
 
@@ -231,8 +244,7 @@ class _Plan:
     def finish(self):
         extra = [k for k in self.tensors if k not in self.used]
         if extra:
-            self.fail(f"tensor {extra[0]!r} has no place in the table "
-                      f"({len(extra)} tensors left over)")
+            self.fail(_left_over(extra))
         empty = [layer.name for layer in self.model.layers
                  if layer.weights and layer.name not in self.assign]
         if empty:
@@ -250,6 +262,33 @@ def identify(tensors, mappings):
                    for k in m.source_keys(u))]
 
 
+def _identified(message, tensors, mapping, others):
+    """``message``, and which of ``others`` the checkpoint is if it is not
+    ``mapping``'s architecture."""
+    fits = [n for n in identify(tensors, others) if n != mapping.name]
+    if fits and mapping.name not in identify(tensors, [mapping]):
+        return (f"{message} The checkpoint is a {mapping.source} "
+                f"{fits[0]}, not a {mapping.name}.")
+    return message
+
+
+def check_names(tensors, mapping, others=(), model_name=None):
+    """What can be judged from the tensor names alone, before a model is
+    built: a tensor the table needs is missing, or one has no place in
+    it. Raises the ``ValueError`` :func:`load_state_dict` would raise."""
+    problem = next((_missing(key, unit) for unit in mapping.units
+                    if not unit.head for key in mapping.source_keys(unit)
+                    if key not in tensors), None)
+    if problem is None:
+        known = set(mapping.keys())
+        extra = [key for key in tensors if key not in known]
+        problem = _left_over(extra) if extra else None
+    if problem:
+        raise ValueError(_identified(
+            _failure(mapping, model_name or mapping.model, problem),
+            tensors, mapping, others))
+
+
 def load_state_dict(model, tensors, mapping, others=()):
     """Assign the PyTorch ``tensors`` to ``model`` by ``mapping``.
 
@@ -265,11 +304,8 @@ def load_state_dict(model, tensors, mapping, others=()):
             plan.add(unit)
         plan.finish()
     except ValueError as err:
-        fits = [n for n in identify(tensors, others) if n != mapping.name]
-        if fits and mapping.name not in identify(tensors, [mapping]):
-            raise ValueError(f"{err} The checkpoint is a {mapping.source} "
-                             f"{fits[0]}, not a {mapping.name}.") from None
-        raise
+        raise ValueError(_identified(str(err), tensors, mapping,
+                                     others)) from None
     before = {name: [np.array(v) for v in plan.layers[name].weights]
               for name in plan.assign}
     try:
