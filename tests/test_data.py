@@ -168,7 +168,8 @@ def test_explicit_train_and_val_subfolders_are_the_splits(tmp_path):
     assert labels.tolist() == [0, 0, 0]
 
 
-@pytest.mark.parametrize("mode", ["tf", "torch", "caffe"])
+@pytest.mark.parametrize("mode", ["tf", "torch", "caffe",
+                                  "caffe_bninception"])
 def test_preprocessing_matches_preprocess_input(two_classes, mode):
     loaded = data.load(two_classes, image_size=SIZE, batch_size=8,
                        augment="none", preprocessing=mode)

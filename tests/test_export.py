@@ -259,6 +259,9 @@ def tiny_model():
     ({"class_names": ["a", "b"]}, ValueError, "has 2 names"),
     ({"central_fraction": 0}, ValueError, "`central_fraction`"),
     ({"max_pixels": -1}, ValueError, "`max_pixels`"),
+    ({"preprocessing": "bgr"}, ValueError,
+     "`preprocessing` must be one of 'tf', 'torch', 'caffe', "
+     "'caffe_bninception' or None; received 'bgr'"),
     ({"validation_data": np.zeros((2, 40, 40, 3))}, ValueError,
      r"shape \(32, 32, 3\)"),
 ])
@@ -279,13 +282,19 @@ def test_models_outside_the_package_need_preprocessing(tmp_path):
     model = keras.Model(inputs, outputs, name="plain")
     with pytest.raises(ValueError, match="`preprocessing` must be given"):
         export.export(model, tmp_path)
-    # A logits model gets a softmax: its exported scores sum to one.
-    result = export.export(model, tmp_path, "onnx", preprocessing="tf",
-                           parity_images=4)
+    # A logits model gets a softmax: its exported scores sum to one, and
+    # the preprocessing asked for (here the Caffe BN-Inception's BGR
+    # means) is in the graph.
+    result = export.export(model, tmp_path, "onnx",
+                           preprocessing="caffe_bninception", parity_images=4)
     images = random_images(4, 32, seed=0)
     out = run_onnx(result.artifact("onnx"), images)
     np.testing.assert_allclose(out.sum(-1), 1.0, rtol=1e-5)
+    expected = keras.ops.softmax(model(keras_inception.preprocess_input(
+        images, mode="caffe_bninception")))
+    np.testing.assert_allclose(out, np.asarray(expected), atol=1e-6)
     assert result.manifest["model_name"] == "plain"
+    assert result.manifest["preprocessing"]["mode"] == "caffe_bninception"
 
 
 def test_non_square_or_headless_models_are_refused(tmp_path):

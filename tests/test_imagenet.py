@@ -120,6 +120,12 @@ def test_preprocess_known_values():
         [[[[255 - 103.939, 127.5 - 116.779, 0 - 123.68]]]],
         rtol=1e-6,
     )
+    # caffe_bninception: BGR order, minus the Caffe BN-Inception's means.
+    np.testing.assert_allclose(
+        preprocess_input(pixel, mode="caffe_bninception"),
+        [[[[255 - 104, 127.5 - 117, 0 - 128]]]],
+        rtol=1e-6,
+    )
     # torch: (x / 255 - mean) / std per RGB channel.
     np.testing.assert_allclose(
         preprocess_input(pixel, mode="torch"),
@@ -181,7 +187,7 @@ def test_preprocess_bad_data_format(data_format):
     assert "channels_last" in str(info.value)
 
 
-@pytest.mark.parametrize("mode", ["torch", "caffe"])
+@pytest.mark.parametrize("mode", ["torch", "caffe", "caffe_bninception"])
 @pytest.mark.parametrize("channels", [1, 4])
 def test_preprocess_rgb_modes_need_three_channels(mode, channels):
     images = _random_images(shape=(1, 2, 2, channels))

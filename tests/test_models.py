@@ -12,6 +12,7 @@ import tensorflow as tf
 
 import keras_inception as ki
 from keras_inception.models import custom_layers
+from keras_inception.models.imagenet import MODES
 from keras_inception.models import layers as L
 from tests.generations import GENERATIONS, NAMES
 from tests.helpers import SMALL, small_size
@@ -119,7 +120,7 @@ def test_registry_metadata_is_complete():
         info = ki.get_model_info(name)
         assert info.name == name
         assert info.min_size <= info.default_size
-        assert info.preprocessing in ("tf", "torch", "caffe")
+        assert info.preprocessing in MODES
         assert len(info.endpoints) == 4
         assert info.paper_top1_error is not None
     assert ki.get_model_info("InceptionV3") is ki.get_model_info(

@@ -49,10 +49,11 @@ def server(tmp_path, monkeypatch):
     httpd.shutdown()
 
 
-def _point(monkeypatch, name, files):
-    entry = pretrained.WEIGHTS[name]
-    monkeypatch.setitem(pretrained.WEIGHTS, name, dataclasses.replace(
-        entry, top=files.get("top"), no_top=files.get("no_top")))
+def _point(monkeypatch, name, files, weights="imagenet"):
+    table = pretrained.WEIGHTS if weights == "imagenet" else \
+        pretrained.ALTERNATIVES[weights]
+    monkeypatch.setitem(table, name, dataclasses.replace(
+        table[name], top=files.get("top"), no_top=files.get("no_top")))
 
 
 def _serve(root, base, model, filename):
@@ -134,25 +135,60 @@ def test_a_bad_download_is_refused_and_removed(server, tmp_path,
     assert not (tmp_path / "keras_home" / "models" / "v3_notop.h5").exists()
 
 
-@pytest.mark.parametrize("name, kwargs, says", [
-    ("inception_v2", {}, "Generations with weights: inception_v1, "
-     "bn_inception, inception_v3, inception_v4, inception_resnet_v2"),
-    ("bn_inception", {}, "fit 'bn_inception_caffe'"),
-    ("inception_v1", {}, "fit 'inception_v1_torchvision': InceptionV1("
-     "variant=\"torchvision\", weights=\"imagenet\")"),
-    ("inception_v1_paper", {}, "fit 'inception_v1_torchvision'"),
-    ("inception_v3", dict(classes=10), "classes=1000"),
-    ("inception_v3", dict(input_shape=(200, 200, 3)),
+TV = "imagenet-torchvision"
+
+
+@pytest.mark.parametrize("name, weights, kwargs, says", [
+    ("inception_v2", "imagenet", {}, "Generations with 'imagenet' weights: "
+     "inception_v1, bn_inception, inception_v3, inception_v4, "
+     "inception_resnet_v2"),
+    ("bn_inception", "imagenet", {}, "fit 'bn_inception_caffe'"),
+    ("inception_v1", "imagenet", {}, "fit 'inception_v1_torchvision': "
+     "InceptionV1(variant=\"torchvision\", weights=\"imagenet\")"),
+    ("inception_v1_paper", "imagenet", {}, "fit 'inception_v1_torchvision'"),
+    ("inception_v3", "imagenet", dict(classes=10), "classes=1000"),
+    ("inception_v3", "imagenet", dict(input_shape=(200, 200, 3)),
      "input_shape=(299, 299, 3)"),
-    ("inception_v3", dict(width_multiplier=0.5, include_top=False),
+    ("inception_v3", "imagenet", dict(width_multiplier=0.5,
+                                      include_top=False),
      "width_multiplier=1.0"),
-    ("inception_v3", dict(include_top=False, input_shape=(99, 99, 1)),
+    ("inception_v3", "imagenet", dict(include_top=False,
+                                      input_shape=(99, 99, 1)),
      "3 input channels"),
+    # The named alternative: torchvision's weights fit the torch variant.
+    ("inception_v3", TV, {}, "fit 'inception_v3_torch': InceptionV3("
+     "variant=\"torch\", weights=\"imagenet-torchvision\")"),
+    ("inception_v3_torch", "imagenet", {}, "which fit 'inception_v3': "
+     "weights=\"imagenet\". This variant's published weights: "
+     "weights='imagenet-torchvision'"),
+    ("inception_v4", TV, {}, "Generations with 'imagenet-torchvision' "
+     "weights: inception_v3"),
+    ("inception_v3_torch", TV, dict(classes=10),
+     "`weights='imagenet-torchvision'` with `include_top=True` needs "
+     "`classes=1000`"),
 ])
-def test_imagenet_refusals(name, kwargs, says):
+def test_imagenet_refusals(name, weights, kwargs, says):
     with pytest.raises(ValueError) as info:
-        keras_inception.get_model(name, weights="imagenet", **kwargs)
+        keras_inception.get_model(name, weights=weights, **kwargs)
     assert says in str(info.value)
+
+
+@pytest.mark.parametrize("weights", ["imagenet-timm", "ImageNet", 3])
+def test_an_unknown_weights_name_lists_the_names(weights):
+    error = TypeError if weights == 3 else ValueError
+    with pytest.raises(error, match="one of \\('imagenet', "
+                       "'imagenet-torchvision'\\)"):
+        keras_inception.InceptionV3(weights=weights)
+
+
+def test_a_variants_weights_expect_its_preprocessing():
+    """The preprocessing each published checkpoint was trained with is the
+    one its variant's registry entry (and so training and export) uses."""
+    for table in (pretrained.WEIGHTS, *pretrained.ALTERNATIVES.values()):
+        for name, entry in table.items():
+            if entry.available:
+                info = keras_inception.get_model_info(entry.variant or name)
+                assert info.preprocessing == entry.preprocessing, name
 
 
 def test_the_table_covers_every_generation():
@@ -180,6 +216,13 @@ def _torchvision_googlenet():
     return model
 
 
+def _torchvision_inception_v3():
+    import torchvision
+    return torchvision.models.inception_v3(
+        weights=None, aux_logits=True, init_weights=True,
+        transform_input=False)
+
+
 def _pretrainedmodels_bninception():
     import pretrainedmodels
     return pretrainedmodels.bninception(num_classes=1000, pretrained=None)
@@ -191,31 +234,36 @@ def _as_published(state):
             for k, v in state.items()}
 
 
-# (generation, builder kwargs, the source model, published file stem, side,
-#  background class first, converted cache stem); without the top each
-#  runs at 160 (the Caffe BN-Inception needs a multiple of 32).
+# (generation, weights name, builder kwargs, the source model, published
+#  file stem, side, background class first, converted cache stem); without
+#  the top each runs at 160 (the Caffe BN-Inception needs a multiple of 32).
 CONVERTED = [
-    ("inception_v4", {}, _timm_v4, "inceptionv4", 299, True,
+    ("inception_v4", "imagenet", {}, _timm_v4, "inceptionv4", 299, True,
      "inception_v4_timm_tf_in1k"),
-    ("inception_v1", {"variant": "torchvision"}, _torchvision_googlenet,
-     "googlenet", 224, False, "inception_v1_torchvision_torchvision_"
-     "imagenet1k_v1"),
-    ("bn_inception", {"variant": "caffe"}, _pretrainedmodels_bninception,
-     "bn_inception", 224, False,
+    ("inception_v1", "imagenet", {"variant": "torchvision"},
+     _torchvision_googlenet, "googlenet", 224, False,
+     "inception_v1_torchvision_torchvision_imagenet1k_v1"),
+    ("bn_inception", "imagenet", {"variant": "caffe"},
+     _pretrainedmodels_bninception, "bn_inception", 224, False,
      "bn_inception_caffe_pretrainedmodels_imagenet"),
+    ("inception_v3", TV, {"variant": "torch"}, _torchvision_inception_v3,
+     "inception_v3_google", 299, False,
+     "inception_v3_torch_torchvision_imagenet1k_v1"),
 ]
 
 
-@pytest.mark.parametrize("name, kwargs, make, stem, side, background, "
-                         "cached", CONVERTED, ids=[c[0] for c in CONVERTED])
+@pytest.mark.parametrize("name, weights, kwargs, make, stem, side, "
+                         "background, cached", CONVERTED,
+                         ids=[c[0] for c in CONVERTED])
 def test_a_pytorch_checkpoint_is_converted_once_then_cached(
-        server, tmp_path, monkeypatch, name, kwargs, make, stem, side,
-        background, cached):
+        server, tmp_path, monkeypatch, name, weights, kwargs, make, stem,
+        side, background, cached):
     """The real path of PyTorch-published weights (timm's Inception-v4,
     1001 classes with TF-slim's background first; torchvision's GoogLeNet
-    with its aux heads): a torch.save state dict whose name carries its
-    sha256 prefix, downloaded, checked, converted into the model being
-    built and cached as .weights.h5; then no network, no .pth."""
+    and Inception-v3 with their aux heads): a torch.save state dict whose
+    name carries its sha256 prefix, downloaded, checked, converted into the
+    model being built and cached as .weights.h5; then no network, no
+    .pth."""
     pytest.importorskip("timm")
     import torch
     from tests.torch_reference import randomise_batch_norm
@@ -231,7 +279,8 @@ def test_a_pytorch_checkpoint_is_converted_once_then_cached(
     filename = f"{stem}-{prefix}.pth"
     raw.rename(root / filename)
     published = pretrained.WeightsFile(base + filename, prefix, "sha256")
-    _point(monkeypatch, name, {"top": published, "no_top": published})
+    _point(monkeypatch, name, {"top": published, "no_top": published},
+           weights)
     images = np.random.default_rng(0).normal(
         size=(2, side, side, 3)).astype("float32")
     with torch.no_grad():
@@ -240,22 +289,22 @@ def test_a_pytorch_checkpoint_is_converted_once_then_cached(
     expected = expected[:, 1:] if background else expected
 
     build = keras_inception.get_builder(name)
-    ours = build(weights="imagenet", classifier_activation=None, **kwargs)
+    ours = build(weights=weights, classifier_activation=None, **kwargs)
     diff = np.abs(np.asarray(ours(images)) - expected).max()
     print(f"{name} imagenet (converted): max |logit diff| {diff}")
     assert diff <= 1e-4
     models = tmp_path / "keras_home" / "models"
     assert (models / f"{cached}.weights.h5").is_file()
-    no_top = build(weights="imagenet", include_top=False,
+    no_top = build(weights=weights, include_top=False,
                    input_shape=(160, 160, 3), **kwargs)
 
     httpd.shutdown()                 # the cache answers from now on
     (models / filename).unlink()     # nor is the PyTorch file needed again
-    again = build(weights="imagenet", classifier_activation=None, **kwargs)
+    again = build(weights=weights, classifier_activation=None, **kwargs)
     assert np.abs(np.asarray(again(images)) - np.asarray(ours(images))
                   ).max() == 0
     small = images[:, :160, :160]
-    again = build(weights="imagenet", include_top=False,
+    again = build(weights=weights, include_top=False,
                   input_shape=(160, 160, 3), **kwargs)
     assert np.abs(np.asarray(again(small)) - np.asarray(no_top(small))
                   ).max() == 0

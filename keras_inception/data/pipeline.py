@@ -262,8 +262,9 @@ def load(dataset, *, image_size, batch_size, preprocessing="tf",
         image_size: side of the square model input (int >= 32).
         batch_size: global batch size (>= 1, at most ``num_train`` unless
             ``evaluation_only``).
-        preprocessing: the model's convention, ``"tf"``, ``"torch"`` or
-            ``"caffe"`` (``get_model_info(name).preprocessing``), as
+        preprocessing: the model's convention, ``"tf"``, ``"torch"``,
+            ``"caffe"`` or ``"caffe_bninception"``
+            (``get_model_info(name).preprocessing``), as
             :func:`keras_inception.imagenet.preprocess_input`; ``"none"``
             yields float32 pixels in [0, 255] (for exported models, which
             preprocess inside their graph).

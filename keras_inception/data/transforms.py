@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_inception.models.imagenet import preprocess_arithmetic
+from keras_inception.models.imagenet import MODES, preprocess_arithmetic
 from keras_inception.utils.checks import check_choice
 
 AUGMENTS = ("inception", "light", "none")
-PREPROCESSING = ("tf", "torch", "caffe", "none")
+PREPROCESSING = (*MODES, "none")
 
 # TF-slim inception_preprocessing.distorted_bounding_box_crop / Going
 # Deeper, Sec. 6.

@@ -103,13 +103,18 @@ def check_name(name):
 def default_preprocessing(preprocessing, arch):
     """``preprocessing``, else the preprocessing of the registry
     architecture ``arch`` (``None``: a model not built by this package)."""
+    from keras_inception.models.imagenet import MODES
+
+    allowed = ", ".join(map(repr, MODES))
     if preprocessing is None:
         if arch is None:
-            raise ValueError("`preprocessing` must be given ('tf', 'torch' "
-                             "or 'caffe') for a model not built by "
-                             "keras_inception.")
+            raise ValueError(f"`preprocessing` must be given ({allowed}) "
+                             "for a model not built by keras_inception.")
         from keras_inception.models import registry
         preprocessing = registry.get_model_info(arch).preprocessing
+    if not isinstance(preprocessing, str) or preprocessing not in MODES:
+        raise ValueError(f"`preprocessing` must be one of {allowed} or "
+                         f"None; received {preprocessing!r}.")
     return preprocessing
 
 

@@ -133,8 +133,10 @@ def export(model, path="saved_models", formats=("saved_model",), *,
             ``"int8"`` (integer-only, calibrated on ``calibration_data``).
         class_names: one per class (default: ImageNet's names for 1000
             classes, else ``"0"``, ``"1"``, ...).
-        preprocessing: ``"tf"``, ``"torch"`` or ``"caffe"``; ``None``: the
-            architecture's (required for models not built by this package).
+        preprocessing: a mode of :func:`keras_inception.preprocess_input`
+            (``"tf"``, ``"torch"``, ``"caffe"``, ``"caffe_bninception"``);
+            ``None``: the architecture's (required for models not built by
+            this package).
         central_fraction: the crop ``predict_images`` takes of each side.
         calibration_data: images for int8 calibration: a ``tf.data``
             dataset or iterable of batches ``images`` or ``(images,

@@ -30,7 +30,7 @@ def deployable(model, preprocessing):
     ``images``), probabilities out.
 
     Auxiliary heads are removed (:func:`keras_inception.strip_aux`),
-    ``preprocessing`` (``"tf"``, ``"torch"``, ``"caffe"``) is applied by a
+    ``preprocessing`` (a mode of ``preprocess_input``) is applied by a
     :class:`keras_inception.models.custom_layers.Preprocessing` layer, and a model ending
     in logits gets a softmax. Weights are shared with ``model``.
     """

@@ -18,6 +18,7 @@ import os
 
 import keras
 
+from keras_inception.models.pretrained import WEIGHTS_NAMES
 from keras_inception.utils.checks import check_bool, check_number
 
 _POOLING = (None, "avg", "max")
@@ -75,13 +76,16 @@ def validate_common(info, *, include_top, weights, input_tensor, input_shape,
                              "activation (e.g. 'softmax', 'sigmoid') or be "
                              f"None; received {classifier_activation!r}."
                              ) from None
-    if weights is not None and weights != "imagenet":
+    named = isinstance(weights, str) and weights in WEIGHTS_NAMES
+    if weights is not None and not named:
         if not isinstance(weights, (str, os.PathLike)):
-            raise TypeError("`weights` must be None or the path to a weights "
-                            f"file; received {weights!r}.")
+            raise TypeError(f"`weights` must be None, one of {WEIGHTS_NAMES} "
+                            "or the path to a weights file; received "
+                            f"{weights!r}.")
         if not os.path.isfile(weights):
-            raise ValueError("`weights` must be None or the path to an "
-                             f"existing weights file; received {weights!r}.")
+            raise ValueError(f"`weights` must be None, one of {WEIGHTS_NAMES}"
+                             " or the path to an existing weights file; "
+                             f"received {weights!r}.")
     if keras.config.image_data_format() != "channels_last":
         raise ValueError("keras_inception builds channels-last models only; "
                          "set keras.config.set_image_data_format("
@@ -96,11 +100,11 @@ def validate_common(info, *, include_top, weights, input_tensor, input_shape,
             "a feature map into a dense layer (the paper's design), so "
             "`input_shape` needs a fixed height and width; received "
             f"{shape}.")
-    if weights == "imagenet":
+    if named:
         from keras_inception.models.pretrained import check_imagenet
         check_imagenet(info, include_top=include_top, classes=classes,
                        shape=shape, width_multiplier=width_multiplier,
-                       aux_logits=aux_logits)
+                       aux_logits=aux_logits, weights=weights)
     return shape
 
 

@@ -18,9 +18,9 @@ and the stride-2 3x3s of 3c and 4e pad 1 (3 for the 7x7) on every side
 (Keras 'same' pads 0/1, 2/3), the stride-2 max pools round up
 (``ceil_mode``), and the 3x3 average pools count their zero padding. Its
 classifier pools 7x7 as the port's does, which is the global average at
-224. The port feeds BGR images in 0-255 less the means (104, 117, 128);
-``preprocess_input``'s 'caffe' mode subtracts Keras's (103.939, 116.779,
-123.68).
+224. The port feeds BGR images in 0-255 less the means (104, 117, 128),
+the variant's preprocessing ``"caffe_bninception"``; the default variant's
+``"caffe"`` subtracts Keras's (103.939, 116.779, 123.68).
 """
 
 import dataclasses
@@ -94,6 +94,7 @@ CAFFE_INFO = dataclasses.replace(
           "it.",
     generation=INFO.name,
     builder_kwargs={"variant": "caffe"},
+    preprocessing="caffe_bninception",
 )
 VARIANTS = (INFO, CAFFE_INFO)
 # variant= argument -> (Style overrides, registry entry).

@@ -21,6 +21,7 @@ from keras_inception.models import layers as L
 from keras_inception.models.arguments import validate_common
 from keras_inception.models.imagenet import MODE_DESCRIPTIONS
 from keras_inception.models.imagenet import preprocess_input as _preprocess
+from keras_inception.models.pretrained import WEIGHTS_NAMES
 from keras_inception.models.weights import load_weights
 
 # The strides of the feature endpoints, in the order every body returns them.
@@ -195,9 +196,10 @@ def build_model(info: ModelInfo, body: Callable, *, include_top=True,
                 **aux.head)
     model = keras.Model(inputs, outputs, name=name)
     model.end_points = dict(zip(STRIDES, end_points))
-    if weights == "imagenet":
+    if isinstance(weights, str) and weights in WEIGHTS_NAMES:
         from keras_inception.models.pretrained import fetch
-        weights = fetch(info, include_top, model)  # once, then cached
+        # Downloaded (and converted) once, then cached.
+        weights = fetch(info, include_top, model, weights)
     if weights is not None:
         load_weights(model, weights)
     if input_tensor is not None:

@@ -84,7 +84,8 @@ class Preprocessing(layers.Layer):
     0-255 RGB pixels (the exports of :mod:`keras_inception.export`).
 
     The arithmetic is :func:`keras_inception.imagenet.preprocess_input`'s
-    (``mode`` ``"tf"``, ``"torch"`` or ``"caffe"``); float32 out.
+    (``mode`` one of :data:`keras_inception.models.imagenet.MODES`);
+    float32 out.
     """
 
     def __init__(self, mode="tf", **kwargs):

@@ -28,7 +28,7 @@ __all__ = [
 
 NUM_CLASSES = 1000
 
-MODES = ("tf", "torch", "caffe")
+MODES = ("tf", "torch", "caffe", "caffe_bninception")
 # What each mode does, in words (model docstrings, export manifests).
 MODE_DESCRIPTIONS = {
     "tf": "scale 0-255 RGB pixels to [-1, 1] (TF-slim's Inception "
@@ -36,6 +36,10 @@ MODE_DESCRIPTIONS = {
     "caffe": "convert RGB to BGR and subtract the ImageNet channel means, "
              "keeping the 0-255 scale (Caffe preprocessing)",
     "torch": "scale to [0, 1] and normalise by the ImageNet mean and std",
+    "caffe_bninception": "convert RGB to BGR and subtract the integer "
+                         "means (104, 117, 128), keeping the 0-255 scale "
+                         "(the Caffe BN-Inception's preprocessing, as "
+                         "pretrainedmodels runs it)",
 }
 _DATA_FORMATS = (None, "channels_last")
 
@@ -46,6 +50,9 @@ TORCH_STD = (0.229, 0.224, 0.225)
 # Per-channel means in BGR order, for pixel values in [0, 255] (the
 # convention of the original Caffe releases).
 CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
+# The BGR means of Xiong's Caffe BN-Inception (pretrainedmodels'
+# ``bninception`` settings), which its ImageNet weights were trained with.
+CAFFE_BNINCEPTION_MEAN_BGR = (104.0, 117.0, 128.0)
 
 _CLASS_INDEX_RESOURCE = ("resources", "imagenet_class_index.json")
 
@@ -94,9 +101,10 @@ def preprocess_arithmetic(x, mode, *, constant=None, flip=None):
         return x / 127.5 - 1.0
     if mode == "torch":
         return (x / 255.0 - constant(TORCH_MEAN)) / constant(TORCH_STD)
-    # caffe
+    # caffe, caffe_bninception
     flipped = flip(x) if flip is not None else x[..., ::-1]
-    return flipped - constant(CAFFE_MEAN_BGR)
+    return flipped - constant(CAFFE_MEAN_BGR if mode == "caffe"
+                              else CAFFE_BNINCEPTION_MEAN_BGR)
 
 
 def preprocess_tensor(x, mode):
@@ -112,7 +120,7 @@ def preprocess_tensor(x, mode):
 def preprocess_input(x, data_format=None, mode="tf"):
     """Scales RGB pixel values the way an ImageNet model expects.
 
-    Three conventions are supported, all for channels-last input holding
+    Four conventions are supported, all for channels-last input holding
     pixel values in ``[0, 255]``:
 
     * ``"tf"``: scale to ``[-1, 1]`` (``x / 127.5 - 1``).  This is what the
@@ -123,6 +131,9 @@ def preprocess_input(x, data_format=None, mode="tf"):
     * ``"caffe"``: reorder the channels from RGB to BGR, then subtract the
       per-channel mean ``[103.939, 116.779, 123.68]`` (BGR order), without
       scaling.
+    * ``"caffe_bninception"``: as ``"caffe"`` with the integer means
+      ``[104, 117, 128]`` of the Caffe BN-Inception, whose ImageNet weights
+      (``BNInception(variant="caffe", weights="imagenet")``) expect them.
 
     Args:
         x: The images, with channels on the last axis: a NumPy array (or
@@ -131,7 +142,8 @@ def preprocess_input(x, data_format=None, mode="tf"):
             floating point dtypes are accepted.
         data_format: ``None`` or ``"channels_last"``; both mean channels
             last.  Only channels-last data is supported.
-        mode: One of ``"tf"``, ``"torch"`` or ``"caffe"``.
+        mode: One of ``"tf"``, ``"torch"``, ``"caffe"`` or
+            ``"caffe_bninception"``.
 
     Returns:
         The preprocessed images.  For array input, a new ``float32`` NumPy
@@ -141,7 +153,7 @@ def preprocess_input(x, data_format=None, mode="tf"):
 
     Raises:
         ValueError: If ``mode`` or ``data_format`` is not one of the allowed
-            values, or if ``mode`` is ``"torch"``/``"caffe"`` and the last
+            values, or if ``mode`` is not ``"tf"`` and the last
             axis of ``x`` does not have size 3.
         TypeError: If ``x`` does not hold real numbers.
 
@@ -158,7 +170,7 @@ def preprocess_input(x, data_format=None, mode="tf"):
     """
     if mode not in MODES:
         raise ValueError(
-            "`mode` must be one of 'tf', 'torch' or 'caffe'. "
+            f"`mode` must be one of {', '.join(map(repr, MODES))}. "
             f"Received: mode={mode!r}"
         )
     if data_format not in _DATA_FORMATS:

@@ -2,7 +2,8 @@
 checkpoint, and the download that fetches, checks and caches it.
 
 :data:`WEIGHTS` is the one place for these facts (the builders' errors and
-the README's table read it). InceptionV3 and InceptionResNetV2 build the
+the README's table read it); :data:`ALTERNATIVES` holds the weights of a
+second source under another name (``weights="imagenet-torchvision"``). InceptionV3 and InceptionResNetV2 build the
 same graphs as keras.applications (interchange tested, logits equal), so
 the official Keras files load directly; the other generations' published
 checkpoints are PyTorch ones, to come through converters (``source`` names
@@ -19,6 +20,8 @@ Example:
     ('keras.applications', 77.9, True)
     >>> WEIGHTS["inception_v2"].available
     False
+    >>> WEIGHTS_NAMES
+    ('imagenet', 'imagenet-torchvision')
 """
 
 from __future__ import annotations
@@ -106,6 +109,10 @@ _TORCHVISION_GOOGLENET = WeightsFile(
     "https://download.pytorch.org/models/googlenet-1378be20.pth", "1378be20",
     "sha256")
 
+_TORCHVISION_V3 = WeightsFile(
+    "https://download.pytorch.org/models/inception_v3_google-0cc3c7bd.pth",
+    "0cc3c7bd", "sha256")
+
 _PRETRAINEDMODELS_BNINCEPTION = WeightsFile(
     "http://data.lip6.fr/cadene/pretrainedmodels/bn_inception-52deb4733.pth",
     "52deb4733", "sha256")
@@ -121,9 +128,9 @@ WEIGHTS = {
         converter="keras_inception.convert.api", source_name="googlenet",
         tag="imagenet1k_v1", variant="inception_v1_torchvision"),
     # The Caffe model (Xiong's TSN release) as pretrainedmodels ported it;
-    # top-1 as pretrainedmodels' README reports it.
+    # top-1 as pretrainedmodels' README reports it (73.522).
     "bn_inception": PretrainedWeights(
-        "pretrainedmodels", "BSD-3-Clause", "caffe", 224,
+        "pretrainedmodels", "BSD-3-Clause", "caffe_bninception", 224,
         top=_PRETRAINEDMODELS_BNINCEPTION,
         no_top=_PRETRAINEDMODELS_BNINCEPTION, top1=73.5,
         how='BNInception(variant="caffe", weights="imagenet") '
@@ -151,48 +158,94 @@ WEIGHTS = {
 }
 
 
-def _with_weights():
-    return [name for name, entry in WEIGHTS.items() if entry.available]
+# Named alternatives to a generation's ``weights="imagenet"``, where a
+# second source published weights for a variant of it:
+# ``{weights name: {generation: entry}}``.
+ALTERNATIVES = {
+    "imagenet-torchvision": {
+        # Google's Inception-v3 weights as torchvision ported them (its
+        # ``transform_input`` maps its normalised inputs back to [-1, 1],
+        # 'tf' mode); top-1 as torchvision reports it (77.294).
+        "inception_v3": PretrainedWeights(
+            "torchvision", "BSD-3-Clause", "tf", 299,
+            top=_TORCHVISION_V3, no_top=_TORCHVISION_V3, top1=77.3,
+            how='InceptionV3(variant="torch", '
+            'weights="imagenet-torchvision") (torchvision\'s checkpoint, '
+            "converted on first use)",
+            converter="keras_inception.convert.api",
+            source_name="inception_v3", tag="imagenet1k_v1",
+            variant="inception_v3_torch"),
+    },
+}
+# Every name ``weights`` takes besides None and a path.
+WEIGHTS_NAMES = ("imagenet", *ALTERNATIVES)
+
+
+def entry_for(info, weights="imagenet"):
+    """The table entry behind ``weights`` (one of :data:`WEIGHTS_NAMES`)
+    for ``info``'s generation, or ``None``."""
+    table = WEIGHTS if weights == "imagenet" else ALTERNATIVES[weights]
+    return table.get(info.generation or info.name)
+
+
+def _fits(entry, info):
+    return entry is not None and entry.available and (
+        entry.variant or info.generation or info.name) == info.name
+
+
+def _with_weights(weights):
+    table = WEIGHTS if weights == "imagenet" else ALTERNATIVES[weights]
+    return [name for name, entry in table.items() if entry.available]
 
 
 def check_imagenet(info, *, include_top, classes, shape,
-                   width_multiplier=1.0, aux_logits=False):
-    """The checks keras.applications makes of ``weights="imagenet"``, for
-    the registry entry ``info`` built at ``shape`` (H, W, C), and that the
-    network is the published one (full width, no auxiliary heads)."""
-    entry = WEIGHTS.get(info.generation or info.name)
-    if entry is not None and entry.available and entry.variant and \
-            info.name != entry.variant:
-        raise ValueError(
-            f"`weights='imagenet'`: the published {info.builder} weights "
-            f"are {entry.source}'s, which fit {entry.variant!r}: "
-            f"{entry.how.split(' (')[0]}.")
-    if entry is None or not entry.available or (
-            info.builder_kwargs and info.name != entry.variant):
+                   width_multiplier=1.0, aux_logits=False,
+                   weights="imagenet"):
+    """The checks keras.applications makes of ``weights="imagenet"`` (or
+    another of :data:`WEIGHTS_NAMES`), for the registry entry ``info``
+    built at ``shape`` (H, W, C), and that the network is the published one
+    (full width, no auxiliary heads)."""
+    label = f"`weights={weights!r}`"
+    entry = entry_for(info, weights)
+    if not _fits(entry, info):
+        fitting = [w for w in WEIGHTS_NAMES if _fits(entry_for(info, w), info)]
+        hint = (f" This variant's published weights: weights={fitting[0]!r}."
+                if fitting else "")
+        if entry is not None and entry.available:
+            target = entry.variant or info.generation or info.name
+            raise ValueError(
+                f"{label}: the published {info.builder} weights of that "
+                f"name are {entry.source}'s, which fit {target!r}: "
+                f"{entry.how.split(' (')[0]}.{hint}")
         what = ("this variant" if info.builder_kwargs else
                 f"{info.builder} ({entry.source}: {entry.how})"
                 if entry else info.builder)
+        alternatives = "; ".join(
+            f"{name!r} for {', '.join(_with_weights(name))}"
+            for name in ALTERNATIVES)
         raise ValueError(
-            f"`weights='imagenet'`: no ImageNet weights for {what}. "
-            f"Generations with weights: {', '.join(_with_weights())}; "
+            f"{label}: no such weights for {what}.{hint} Generations with "
+            f"{weights!r} weights: {', '.join(_with_weights(weights))}; "
             "`weights` takes None (random initialisation), 'imagenet' for "
-            "those, or the path to a weights file (.weights.h5, .h5).")
+            "the generations the README's weights table lists, "
+            f"{alternatives}, or the path to a weights file (.weights.h5, "
+            ".h5).")
     if width_multiplier != 1 or aux_logits:
         raise ValueError(
-            "`weights='imagenet'` loads the published network: "
+            f"{label} loads the published network: "
             "`width_multiplier=1.0` and no auxiliary heads (received "
             f"width_multiplier={width_multiplier}, aux_logits={aux_logits}).")
     if include_top and classes != 1000:
-        raise ValueError("`weights='imagenet'` with `include_top=True` "
+        raise ValueError(f"{label} with `include_top=True` "
                          "needs `classes=1000` (the ImageNet classifier); "
                          f"received classes={classes}.")
     if shape[-1] != 3:
-        raise ValueError("`weights='imagenet'` needs 3 input channels; "
+        raise ValueError(f"{label} needs 3 input channels; "
                          f"received input_shape={tuple(shape)}.")
     size = entry.input_size
     if include_top and tuple(shape[:2]) != (size, size):
         raise ValueError(
-            f"`weights='imagenet'` with `include_top=True` needs "
+            f"{label} with `include_top=True` needs "
             f"input_shape=({size}, {size}, 3), the classifier's; received "
             f"{tuple(shape)}. Use include_top=False for other sizes.")
 
@@ -240,18 +293,19 @@ def _download(file):
     return path
 
 
-def fetch(info, include_top, model=None):
-    """The cached path of ``info``'s ImageNet weights (with or without its
-    classifier), downloaded and hash-checked on first use; a checkpoint of
-    another framework is converted into ``model`` (the network being
-    built) by the entry's converter and cached as ``.weights.h5``.
+def fetch(info, include_top, model=None, weights="imagenet"):
+    """The cached path of ``info``'s ImageNet weights named ``weights``
+    (one of :data:`WEIGHTS_NAMES`; with or without its classifier),
+    downloaded and hash-checked on first use; a checkpoint of another
+    framework is converted into ``model`` (the network being built) by the
+    entry's converter and cached as ``.weights.h5``.
 
     Raises:
         ValueError: the file fails its hash check (it is removed from the
             cache).
         OSError: the download failed (no network, origin unreachable).
     """
-    entry = WEIGHTS[info.generation or info.name]
+    entry = entry_for(info, weights)
     file = entry.top if include_top else entry.no_top
     if entry.converter is None:
         return _download(file)
@@ -271,6 +325,10 @@ def fetch(info, include_top, model=None):
 
 def weights_table():
     """Rows of the README's weights table: ``(model, source, top-1,
-    licence, how to get them)``."""
+    licence, how to get them)``, every generation then the named
+    alternatives."""
+    entries = [*WEIGHTS.items(), *((name, e) for table in
+                                   ALTERNATIVES.values()
+                                   for name, e in table.items())]
     return [(name, e.source, "-" if e.top1 is None else f"{e.top1:.1f}",
-             e.license, e.how) for name, e in WEIGHTS.items()]
+             e.license, e.how) for name, e in entries]
