@@ -157,6 +157,19 @@ def cases(root):
             ("--output", st.just(str(root / "notes.txt")))):
         base = [x for k, v in convert.items() if k != flag for x in (k, v)]
         yield "convert", base, flag, values, None
+    for flag, values in (
+            ("--models", UNKNOWN), ("--image-size", below(75)),
+            ("--width-multiplier", not_positive_float()),
+            ("--batch-size", below(1)), ("--repeats", below(1)),
+            ("--warmup", below(1)),
+            ("--round-seconds", not_positive_float()),
+            ("--measures", UNKNOWN), ("--ceiling", below(1)),
+            ("--dataset", missing(root)),
+            ("--images", st.one_of(missing(root),
+                                   st.just(str(root / "notes.txt")))),
+            ("--plot", st.just(str(root / "notes.txt"))),
+            ("--repeats", NOT_A_NUMBER)):
+        yield "benchmark", ["--models", "inception_v3"], flag, values, None
 
 
 @settings(max_examples=800, deadline=None, derandomize=True,

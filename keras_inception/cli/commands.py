@@ -86,6 +86,29 @@ def _progress(args):
                          else args.progress)
 
 
+def cmd_benchmark(args):
+    if args.plot and not args.plot.lower().endswith(".png"):
+        raise ValueError(f"--plot must name a .png file; received "
+                         f"{args.plot!r}.")
+    from keras_inception import benchmark
+
+    mode = "line" if args.progress == "epoch" else args.progress
+    report = benchmark.run_benchmark(
+        args.models, image_size=args.image_size,
+        width_multiplier=args.width_multiplier, batch_size=args.batch_size,
+        repeats=args.repeats, warmup=args.warmup,
+        round_seconds=args.round_seconds, measures=args.measures,
+        dataset=args.dataset, data_dir=args.data_dir, images=args.images,
+        ceiling=tuple(args.ceiling), progress=mode)
+    print(benchmark.format_report(report))
+    written = benchmark.write_report(report, args.output)
+    if args.plot is not None:
+        written += (benchmark.plot_report(
+            report, args.plot or f"{args.output}.png"),)
+    print("written " + ", ".join(written))
+    return 0
+
+
 def cmd_train(args):
     from keras_inception.training import runner
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from keras_inception.cli.commands import (cmd_convert, cmd_diagrams,
+from keras_inception.cli.commands import (cmd_benchmark, cmd_convert, cmd_diagrams,
                                           cmd_evaluate, cmd_export,
                                           cmd_launch, cmd_models,
                                           cmd_predict, cmd_summary, cmd_train,
@@ -330,6 +330,47 @@ def build_parser():
                    help="keep the checkpoint's auxiliary head "
                    "(Inception-v3)")
     p.set_defaults(func=cmd_convert)
+
+    p = sub.add_parser(
+        "benchmark", parents=[progress],
+        help="inference, training-step and input-pipeline speed beside "
+        "keras.applications and the machine's convolution ceiling")
+    p.add_argument("--models", default="inception_v3,inception_resnet_v2",
+                   help="comma-separated generations (default: "
+                   "%(default)s; keras.applications has these two)")
+    p.add_argument("--image-size", type=int,
+                   help="input side (default: each model's)")
+    p.add_argument("--width-multiplier", type=float, default=1.0,
+                   help="our models' width; the references exist at 1 only")
+    p.add_argument("--batch-size", type=int, default=16)
+    p.add_argument("--repeats", type=int, default=5,
+                   help="timed rounds per contender (default: %(default)s)")
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--round-seconds", type=float, default=1.0,
+                   help="about how long one round lasts (default: "
+                   "%(default)s)")
+    p.add_argument("--measures", default="inference,training,pipeline",
+                   help="some of inference, training, pipeline (default: "
+                   "%(default)s)")
+    p.add_argument("--dataset", default="default",
+                   help="data of the pipeline measure (default: the "
+                   "embedded set)")
+    p.add_argument("--data-dir")
+    p.add_argument("--images", metavar="FOLDER",
+                   help="JPEGs in class subfolders for the pipeline "
+                   "(default: 96 generated 375x500 JPEGs)")
+    p.add_argument("--ceiling", type=_int_list, default=[56, 256],
+                   metavar="SIDE,CHANNELS",
+                   help="the 3x3 convolution of the ceiling (default: 56,256)")
+    p.add_argument("--output", default=os.path.join("benchmarks", "results",
+                                                    "benchmark"),
+                   metavar="PREFIX",
+                   help="writes PREFIX.csv, .json, .md (default: "
+                   "%(default)s)")
+    p.add_argument("--plot", nargs="?", const="", default=None,
+                   metavar="FILE.png",
+                   help="also a chart (default file: PREFIX.png)")
+    p.set_defaults(func=cmd_benchmark)
 
     p = sub.add_parser(
         "launch", parents=[quiet],

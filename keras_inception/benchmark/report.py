@@ -1,0 +1,237 @@
+"""A benchmark run's results: rows, ratios, the table, CSV, JSON and chart.
+
+Each row is one contender in one measurement (``measure``: ``latency`` in
+ms at batch 1; ``inference``, ``training`` and ``pipeline`` in images/s;
+``conv_ceiling`` in GFLOP/s) with its median, min and max over the rounds.
+:func:`ratios_of` reads the ratios the suite is judged by from the rows
+of one run, so each compares figures measured side by side.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import os
+
+from keras_inception.utils import atomic
+
+COLUMNS = ("date", "cpu", "cores", "tensorflow", "model", "implementation",
+           "measure", "batch", "image_size", "width_multiplier", "unit",
+           "median", "min", "max", "rounds", "calls_per_round",
+           "peak_rss_mib", "params", "gflop_per_image", "gflops",
+           "ceiling_fraction", "source", "train_images")
+_OURS, _REF = "keras_inception", "keras.applications"
+_AUX = f"{_OURS} +aux"
+
+
+@dataclasses.dataclass(frozen=True)
+class Report:
+    """What :func:`~keras_inception.benchmark.run_benchmark` returns.
+
+    Attributes:
+        machine: CPU model, cores, memory, TensorFlow/Keras versions.
+        date: when the run started (UTC, ISO 8601).
+        settings: the run's arguments.
+        rows: one dict per contender and measurement (:data:`COLUMNS`).
+        ratios: ``{"ratio", "value", "goal"}`` dicts (:func:`ratios_of`).
+    """
+
+    machine: dict
+    date: str
+    settings: dict
+    rows: list
+    ratios: list
+
+    def to_json(self):
+        return dataclasses.asdict(self)
+
+
+def _find(rows, model, implementation, measure):
+    for row in rows:
+        if (row["model"], row["implementation"], row["measure"]) == \
+                (model, implementation, measure):
+            return row
+    return None
+
+
+def annotate(rows):
+    """Adds each model row's achieved GFLOP/s (``gflop_per_image`` x
+    images/s) and its fraction of the run's convolution ceiling."""
+    ceiling = next((r["median"] for r in rows
+                    if r["measure"] == "conv_ceiling"), None)
+    for row in rows:
+        per_image = row.get("gflop_per_image")
+        if per_image is None:
+            continue
+        rate = 1000 / row["median"] if row["unit"] == "ms" else row["median"]
+        row["gflops"] = per_image * rate
+        if ceiling:
+            row["ceiling_fraction"] = row["gflops"] / ceiling
+    return rows
+
+
+def ratios_of(rows):
+    """The suite's ratios, each from rows of the same run: ours over
+    keras.applications (speed: higher is better), the input pipeline over
+    the training step it feeds, and achieved GFLOP/s over the ceiling."""
+    annotate(rows)
+    ratios = []
+
+    def add(text, value, goal=None):
+        ratios.append({"ratio": text, "value": value, "goal": goal})
+
+    models = list(dict.fromkeys(r["model"] for r in rows
+                                if r.get("gflop_per_image") is not None))
+    for m in models:
+        pairs = (("latency", _OURS, "inference batch 1", ">= 1.00"),
+                 ("inference", _OURS, "inference batch {b}", ">= 1.00"),
+                 ("training", _OURS, "training step batch {b}", None),
+                 ("training", _AUX, "training step batch {b}, ours with aux "
+                  "heads vs theirs without", ">= 0.95"))
+        for measure, ours, text, goal in pairs:
+            mine, theirs = (_find(rows, m, impl, measure)
+                            for impl in (ours, _REF))
+            if mine is None or theirs is None:
+                continue
+            value = theirs["median"] / mine["median"] if measure == \
+                "latency" else mine["median"] / theirs["median"]
+            add(f"{m} {text.format(b=mine['batch'])}: ours / "
+                f"keras.applications", value, goal)
+        for measure, impl in (("inference", _OURS), ("training", _OURS),
+                              ("training", _AUX)):
+            row = _find(rows, m, impl, measure)
+            if row is not None and row.get("ceiling_fraction") is not None:
+                add(f"{m} {measure}{' with aux heads' if impl == _AUX else ''}"
+                    f": achieved GFLOP/s / convolution ceiling",
+                    row["ceiling_fraction"], ">= 0.70")
+    step = _fed_step(rows)
+    if step is not None:
+        m = step["model"]
+        for row in rows:
+            if row["measure"] == "pipeline" and step is not None:
+                add(f"input pipeline ({row['implementation']}, "
+                    f"{row['image_size']} px) / {m} training step "
+                    f"({step['implementation']})",
+                    row["median"] / step["median"], ">= 5")
+    return ratios
+
+
+def _fed_step(rows):
+    """The training step the input pipeline must feed: the first model's,
+    with its auxiliary heads where it has them."""
+    first = next((r["model"] for r in rows if r["measure"] == "training"),
+                 None)
+    if first is None:
+        return None
+    return _find(rows, first, _AUX, "training") or \
+        _find(rows, first, _OURS, "training")
+
+
+def format_report(report):
+    """The run as Markdown: what and where, the rows, the ratios."""
+    mach = report.machine
+    lines = [f"keras-inception benchmark, {report.date}, {mach['cpu']} "
+             f"({mach['cores']} cores), TensorFlow {mach['tensorflow']}; "
+             f"median of {report.settings['repeats']} alternating rounds "
+             "(min-max).", "",
+             "| model | implementation | measure | batch | median | min-max "
+             "| unit | peak RSS (MiB) | GFLOP/s | of ceiling |",
+             "|---|---|---|---:|---:|---:|---|---:|---:|---:|"]
+    for r in report.rows:
+        gflops = r.get("gflops")
+        frac = r.get("ceiling_fraction")
+        lines.append(
+            f"| {r['model']} | {r['implementation']} | {r['measure']} | "
+            f"{r['batch']} | {r['median']:.1f} | {r['min']:.1f}-"
+            f"{r['max']:.1f} | {r['unit']} | {r['peak_rss_mib']:.0f} | "
+            f"{'-' if gflops is None else f'{gflops:.1f}'} | "
+            f"{'-' if frac is None else f'{100 * frac:.0f}%'} |")
+    if report.ratios:
+        lines += ["", "| ratio | value | goal |", "|---|---:|---|"]
+        for q in report.ratios:
+            lines.append(f"| {q['ratio']} | {q['value']:.2f} | "
+                         f"{q['goal'] or '-'} |")
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(report):
+    """The rows as CSV text, each with the machine and the date."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, COLUMNS, extrasaction="ignore",
+                            lineterminator="\n")
+    writer.writeheader()
+    common = {"date": report.date, "cpu": report.machine["cpu"],
+              "cores": report.machine["cores"],
+              "tensorflow": report.machine["tensorflow"]}
+    for row in report.rows:
+        writer.writerow({**common, **row})
+    return out.getvalue()
+
+
+def write_report(report, output):
+    """Writes ``<output>.csv``, ``<output>.json`` and ``<output>.md``
+    (each atomically); returns their paths."""
+    output = os.fspath(output)
+    paths = tuple(f"{output}{ext}" for ext in (".csv", ".json", ".md"))
+    atomic.write_text(paths[0], to_csv(report))
+    atomic.write_json(paths[1], report.to_json())
+    atomic.write_text(paths[2], format_report(report))
+    return paths
+
+
+def plot_report(report, path, *, dpi=100):
+    """A PNG chart of the run: inference and training images/s, ours beside
+    keras.applications (bars: medians, whiskers: min-max), achieved GFLOP/s
+    against the convolution ceiling, and the input pipeline against the
+    training step. Returns ``path``."""
+    from keras_inception.utils.plotting import pyplot, save_png
+
+    if not os.fspath(path).lower().endswith(".png"):
+        raise ValueError(f"`path` must name a .png file; received {path!r}.")
+    plt = pyplot()
+    rows = report.rows
+    fig, axes = plt.subplots(2, 2, figsize=(12, 7.5))
+    panels = (
+        (axes[0][0], [r for r in rows if r["measure"] == "inference"],
+         "inference images/s"),
+        (axes[0][1], [r for r in rows if r["measure"] == "training"],
+         "training-step images/s"),
+        (axes[1][1], [r for r in rows if r["measure"] == "pipeline"] +
+         [r for r in [_fed_step(rows)] if r is not None],
+         "input pipeline vs the training step it feeds, images/s"))
+    for ax, chosen, title in panels:
+        _bars(ax, chosen, [r["median"] for r in chosen], title, errors=True)
+    gflop_rows = [r for r in rows if r.get("gflops") is not None and
+                  r["measure"] != "latency"]
+    ax = axes[1][0]
+    _bars(ax, gflop_rows, [r["gflops"] for r in gflop_rows],
+          "achieved GFLOP/s", with_measure=True)
+    ceiling = next((r for r in rows if r["measure"] == "conv_ceiling"), None)
+    if ceiling is not None:
+        ax.axvline(ceiling["median"], color="#c44e52", linestyle="--",
+                   label=f"3x3 conv ceiling {ceiling['median']:.0f}")
+        ax.legend(loc="lower right", fontsize=8)
+    mach = report.machine
+    fig.suptitle(f"keras-inception benchmark: {mach['cpu']}, "
+                 f"{mach['cores']} cores, TensorFlow {mach['tensorflow']}, "
+                 f"{report.date[:10]}", fontsize=10)
+    save_png(fig, path, dpi=dpi)
+    return path
+
+
+def _bars(ax, rows, values, title, errors=False, with_measure=False):
+    labels = [f"{r['model']} {r['implementation']}".lstrip("- ") +
+              (f" {r['measure']}" if with_measure else "") for r in rows]
+    colors = ["#c44e52" if r["implementation"] == _REF else
+              "#8172b2" if r["measure"] == "pipeline" else "#4c72b0"
+              for r in rows]
+    xerr = None
+    if errors and rows:
+        xerr = [[v - r["min"] for v, r in zip(values, rows)],
+                [r["max"] - v for v, r in zip(values, rows)]]
+    ax.barh(labels, values, color=colors, xerr=xerr, capsize=3)
+    ax.invert_yaxis()
+    ax.set_title(title, fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+    ax.tick_params(axis="y", labelsize=8)
