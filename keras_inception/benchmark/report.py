@@ -199,9 +199,11 @@ def plot_report(report, path, *, dpi=100):
          "training-step images/s"),
         (axes[1][1], [r for r in rows if r["measure"] == "pipeline"] +
          [r for r in [_fed_step(rows)] if r is not None],
-         "input pipeline vs the training step it feeds, images/s"))
+         "input pipeline vs the training step it feeds\n(images/s, log "
+         "scale)"))
     for ax, chosen, title in panels:
         _bars(ax, chosen, [r["median"] for r in chosen], title, errors=True)
+    axes[1][1].set_xscale("log")
     gflop_rows = [r for r in rows if r.get("gflops") is not None and
                   r["measure"] != "latency"]
     ax = axes[1][0]

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import gc
 import os
 import platform
 import tempfile
@@ -201,6 +202,7 @@ def run_benchmark(models="inception_v3,inception_resnet_v2", *,
             rows += _model_rows(info, image_size or info.default_size,
                                 width_multiplier, batch_size, measures,
                                 timing, rounds)
+            gc.collect()   # this generation's models, before the next's
         if "pipeline" in measures:
             rows += _pipeline_rows(infos[0], image_size, batch_size, dataset,
                                    data_dir, images, timing, rounds)

@@ -65,7 +65,11 @@ def random_batch(batch_size, image_size, classes, seed=0):
 
 def inference_call(model, images):
     """One forward pass of ``images`` in inference mode."""
-    forward = tf.function(lambda x: model(x, training=False))
+    # The model itself, not a lambda: tf.function counts traces per Python
+    # function, and one lambda traced for every contender reads to it as
+    # retracing in a loop (a warning on the user's screen). Called without
+    # `training`, a Keras model runs in inference mode.
+    forward = tf.function(model)
 
     def call():
         return keras.tree.map_structure(lambda t: t.numpy(), forward(images))
@@ -99,7 +103,7 @@ def ceiling_call(batch_size, side, channels):
     images = tf.random.stateless_uniform(
         (batch_size, side, side, channels), seed=(1, 2))
     conv.build(images.shape)
-    forward = tf.function(lambda x: conv(x))
+    forward = tf.function(conv)
 
     def call():
         return forward(images).numpy()
