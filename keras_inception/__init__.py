@@ -32,6 +32,7 @@ _NAMESPACE = lazy_namespace(__name__, {
     "models.bn_inception": ["BNInception"],
     "models.builder": ["ModelInfo", "strip_aux"],
     "models.features": ["feature_extractor", "feature_info"],
+    "models.folding": ["fold_batch_norm"],
     "models.imagenet": ["decode_predictions", "preprocess_input"],
     "models.inception_resnet_v1": ["InceptionResNetV1"],
     "models.inception_resnet_v2": ["InceptionResNetV2"],

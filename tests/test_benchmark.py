@@ -52,6 +52,8 @@ def test_a_tiny_run_writes_its_table_csv_json_and_chart(capsys, tiny_dir,
     assert found == {
         ("tensorflow", "conv_ceiling"), ("keras_inception", "latency"),
         ("keras_inception", "inference"), ("keras_inception", "training"),
+        ("keras_inception BN-folded", "latency"),
+        ("keras_inception BN-folded", "inference"),
         ("keras_inception +aux", "training"), ("embedded", "pipeline"),
         ("jpeg_folder", "pipeline")}
     for r in rows:
@@ -106,6 +108,8 @@ def test_ratios_are_read_from_the_rows_of_one_run():
                  gflop_per_image=1.0),
             _row("m", "keras.applications", "latency", 30.0, "ms",
                  gflop_per_image=1.0),
+            _row("m", "keras_inception BN-folded", "latency", 15.0, "ms",
+                 gflop_per_image=1.0),
             _row("m", "keras_inception", "training", 10.0,
                  gflop_per_image=3.0),
             _row("m", "keras_inception +aux", "training", 8.0,
@@ -115,6 +119,8 @@ def test_ratios_are_read_from_the_rows_of_one_run():
             _row("-", "embedded", "pipeline", 400.0)]
     ratios = {q["ratio"]: q["value"] for q in ratios_of(rows)}
     assert ratios["m inference batch 1: ours / keras.applications"] == 1.5
+    assert ratios["m inference batch 1, ours with BN folded: ours / "
+                  "keras.applications"] == 2.0
     assert ratios["m training step batch 16: ours / keras.applications"] == \
         pytest.approx(10 / 9)
     assert ratios["m training step batch 16, ours with aux heads vs theirs "

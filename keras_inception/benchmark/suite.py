@@ -40,6 +40,7 @@ from keras_inception.benchmark.report import Report, ratios_of
 from keras_inception.benchmark.timing import time_side_by_side
 from keras_inception.data.catalog import check_dataset
 from keras_inception.models import registry
+from keras_inception.models.folding import fold_batch_norm
 from keras_inception.utils.checks import (check_choice, check_count,
                                          check_positive)
 from keras_inception.utils.progress import MODES as PROGRESS_MODES
@@ -47,6 +48,7 @@ from keras_inception.utils.progress import Progress
 
 MEASURES = ("inference", "training", "pipeline")
 OURS, REFERENCE = "keras_inception", "keras.applications"
+FOLDED = f"{OURS} BN-folded"
 
 
 def machine():
@@ -137,7 +139,7 @@ def _total_rounds(infos, measures, width_multiplier, repeats):
         has_ref = width_multiplier == 1 and \
             info.generation in workloads.REFERENCES
         if "inference" in measures:
-            total += 2 * repeats * (1 + has_ref)
+            total += 2 * repeats * (2 + has_ref)
         if "training" in measures:
             total += repeats * (1 + bool(info.aux) + has_ref)
     if "pipeline" in measures:
@@ -256,14 +258,19 @@ def _model_rows(info, size, width, batch_size, measures, timing, rounds):
                 width_multiplier=width))
 
     if "inference" in measures:
+        # The inference copy users deploy: BN folded into the convolutions.
+        inferring = {OURS: ours[OURS], FOLDED: fold_batch_norm(ours[OURS]),
+                     **{k: m for k, m in ours.items() if k != OURS}}
+        flops[FOLDED] = flops[OURS]
+        params[FOLDED] = inferring[FOLDED].count_params()
         rounds.start(f"{info.name} inference, batch 1")
         one = {k: workloads.inference_call(m, images[:1])
-               for k, m in ours.items()}
+               for k, m in inferring.items()}
         add("latency", 1, time_side_by_side(one, on_round=rounds.tick,
                                             **timing), flops)
         rounds.start(f"{info.name} inference, batch {batch_size}")
         many = {k: workloads.inference_call(m, images)
-                for k, m in ours.items()}
+                for k, m in inferring.items()}
         add("inference", batch_size, time_side_by_side(
             many, on_round=rounds.tick, **timing), flops, rate=batch_size)
     if "training" in measures:

@@ -20,6 +20,8 @@ by :mod:`keras_inception` itself.
 - :mod:`.registry`: ``list_models``, ``get_model``, ``get_model_info``.
 - :mod:`.features`: ``feature_extractor`` and ``feature_info``.
 - :mod:`.macs`: ``count_macs``.
+- :mod:`.folding`: ``fold_batch_norm``, the inference copy with BN folded
+  into the convolutions.
 - :mod:`.imagenet`: ``preprocess_input`` and ``decode_predictions``.
 - :mod:`.table`: the ``keras-inception models`` table.
 """
