@@ -54,10 +54,10 @@ def test_every_generation_folds_to_the_same_logits(name):
     before = [w.copy() for w in model.get_weights()]
     folded = fold_batch_norm(model)
     x = _images(side)
-    diff = _max_diff(model(x, training=False), folded(x))
-    scale = _max_diff(model(x, training=False),
-                      keras.tree.map_structure(np.zeros_like,
-                                               model(x, training=False)))
+    expected = model(x, training=False)
+    diff = _max_diff(expected, folded(x))
+    scale = _max_diff(expected,
+                      keras.tree.map_structure(np.zeros_like, expected))
     assert diff <= 1e-4 * max(scale, 1.0), (name, diff, scale)
     assert _bn_count(folded) == 0
     assert folded.name == model.name

@@ -114,7 +114,7 @@ def ratios_of(rows):
     if step is not None:
         m = step["model"]
         for row in rows:
-            if row["measure"] == "pipeline" and step is not None:
+            if row["measure"] == "pipeline":
                 add(f"input pipeline ({row['implementation']}, "
                     f"{row['image_size']} px) / {m} training step "
                     f"({step['implementation']})",

@@ -80,15 +80,13 @@ def training_call(model, images, labels):
     """One optimizer step on ``(images, labels)``; compiles ``model``."""
     outputs = model.output_names
     loss = keras.losses.SparseCategoricalCrossentropy()
+    weights = None
     if len(outputs) > 1:
+        loss = {n: loss for n in outputs}
         weights = {n: 1.0 if n == "predictions" else AUX_WEIGHT
                    for n in outputs}
-        model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
-                      loss={n: loss for n in outputs}, loss_weights=weights,
-                      jit_compile=False)
-    else:
-        model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
-                      loss=loss, jit_compile=False)
+    model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9),
+                  loss=loss, loss_weights=weights, jit_compile=False)
     targets = targets_for(model, labels)
 
     def call():

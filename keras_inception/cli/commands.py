@@ -22,10 +22,15 @@ def cmd_models(args):
     return 0
 
 
-def cmd_summary(args):
-    if args.plot and not args.plot.lower().endswith(".png"):
+def _check_plot(plot):
+    """``--plot`` names a .png file (or is absent), before any work."""
+    if plot and not plot.lower().endswith(".png"):
         raise ValueError(f"--plot must name a .png file; received "
-                         f"{args.plot!r}.")
+                         f"{plot!r}.")
+
+
+def cmd_summary(args):
+    _check_plot(args.plot)
     if args.dpi <= 0:
         raise ValueError(f"--dpi must be positive; received {args.dpi}.")
     from keras_inception.models import registry
@@ -87,9 +92,7 @@ def _progress(args):
 
 
 def cmd_benchmark(args):
-    if args.plot and not args.plot.lower().endswith(".png"):
-        raise ValueError(f"--plot must name a .png file; received "
-                         f"{args.plot!r}.")
+    _check_plot(args.plot)
     from keras_inception import benchmark
 
     mode = "line" if args.progress == "epoch" else args.progress
