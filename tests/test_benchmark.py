@@ -8,7 +8,9 @@ figures themselves, which belong to benchmarks/ (the README's table).
 import csv
 import datetime
 import json
+import os
 
+import numpy as np
 import pytest
 
 from keras_inception import benchmark
@@ -162,3 +164,129 @@ def test_rounds_alternate_and_rotate():
 def test_bad_arguments_name_the_argument_before_any_work(kwargs, error, says):
     with pytest.raises(error, match=says):
         benchmark.run_benchmark(**{**TINY, **kwargs})
+
+
+# --------------------------------------------------------------------------
+# --runtimes: every export runtime beside the Keras model
+# --------------------------------------------------------------------------
+def test_runtimes_write_every_runtime_with_its_size_and_agreement(
+        capsys, tiny_dir, tmp_path):
+    """The trained GoogLeNet of tests/data/trained through `benchmark
+    --runtimes`, one round: a row per runtime and batch, each artifact's
+    size as on disk, top-1 agreement and accuracy on the held-out split
+    (Keras's accuracy as computed here, independently), the threads
+    LiteRT and ONNX Runtime were given, the table, JSON and chart."""
+    import keras_inception
+    from keras_inception.benchmark.runtimes import KEYS, RUNTIMES
+    from keras_inception.data import pipeline
+    from keras_inception.deploy.artifacts import (default_threads,
+                                                  load_artifact)
+    from tests.trained_fixtures import WIDTH, trained_model
+
+    model = trained_model("inception_v1")
+    weights = str(tmp_path / "v1.weights.h5")
+    model.save_weights(weights)
+    prefix, kept = tmp_path / "out" / "rt", tmp_path / "export"
+    code, out, err = run_cli(
+        capsys, "benchmark", "--runtimes", "--models", "inception_v1",
+        "--weights", weights, "--classes", 10, "--image-size", 75,
+        "--width-multiplier", WIDTH, "--batch-size", 4, "--repeats", 1,
+        "--round-seconds", 0.01, "--dataset", "inception_shapes/tiny",
+        "--data-dir", tiny_dir, "--agreement-images", 50,
+        "--calibration-images", 20, "--export-dir", kept, "--output",
+        prefix, "--plot", "--progress", "none")
+    assert code == 0, err
+    with open(f"{prefix}.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert {(r["runtime"], r["measure"]) for r in rows} == {
+        (k, m) for k in KEYS for m in ("latency", "inference")}
+    version = kept / "inception_v1" / "1"
+    files = {"saved_model": None, "tflite": "model.tflite",
+             "tflite_fp16": "model_fp16.tflite",
+             "tflite_dynamic": "model_dynamic.tflite",
+             "tflite_int8": "model_int8.tflite", "onnx": "model.onnx",
+             "onnx_int8": "model_int8.onnx"}
+    for r in rows:
+        assert r["agreement_images"] == "50"
+        key = "saved_model" if r["runtime"].startswith("saved_model") \
+            else r["runtime"]
+        if key in ("keras", "keras_folded"):
+            assert r["bytes"] == "" and r["threads"] == ""
+        elif files[key] is not None:
+            assert int(r["bytes"]) == os.path.getsize(version / files[key])
+            assert int(r["threads"]) == default_threads()
+        if r["precision"] == "fp32":   # within 1e-4 of Keras: no flips
+            assert float(r["top1_agreement"]) >= 0.98, r
+    # Keras's accuracy on the 50 held-out images, computed here.
+    data = pipeline.load("inception_shapes/tiny", image_size=75,
+                         batch_size=50, preprocessing="none",
+                         data_dir=tiny_dir, augment="none",
+                         central_fraction=1.0, evaluation_only=True)
+    images, labels = next(iter(data.validation))
+    scores = model(keras_inception.preprocess_input(
+        images.numpy(), mode="tf"), training=False)
+    keras_top1 = float(np.mean(np.argmax(scores, -1) == labels.numpy()))
+    keras_row = next(r for r in rows if r["runtime"] == "keras")
+    assert float(keras_row["top1"]) == pytest.approx(keras_top1)
+    assert keras_top1 > 0.5   # a trained model: agreement means something
+    report = json.loads(prefix.with_suffix(".json").read_text())
+    assert report["settings"]["trained"] is True
+    assert report["settings"]["threads"] == default_threads()
+    goals = {q["ratio"].split(" (")[0]: q["goal"] for q in report["ratios"]
+             if q["goal"]}
+    assert goals["fastest fp32 artifact"] == "<= 0.67"
+    assert goals["fastest int8 artifact"] == "<= 0.40"
+    table = prefix.with_suffix(".md").read_text()
+    labels = [r[1] for r in RUNTIMES]
+    assert [line.split(" | ")[0][2:] for line in table.splitlines()
+            if line.startswith(tuple(f"| {x} | " for x in labels))] == labels
+    _is_png(prefix.with_suffix(".png"))
+    # Loaded with no thread count, LiteRT gets every core, not its one.
+    assert load_artifact(version / "model.tflite").num_threads == \
+        default_threads()
+
+
+def test_runtime_ratios_pick_the_fastest_artifact_of_each_precision():
+    from keras_inception.benchmark.runtimes import runtime_ratios
+
+    def row(impl, precision, latency, size=1):
+        return [dict(implementation=impl, measure="latency", batch=1,
+                     median=latency, precision=precision, bytes=size,
+                     top1_agreement=0.97, agreement_images=200),
+                dict(implementation=impl, measure="inference", batch=16,
+                     median=1000 / latency, precision=precision, bytes=size,
+                     top1_agreement=0.97, agreement_images=200)]
+
+    rows = (row("Keras", "fp32", 40.0, None) + row("TFLite fp32", "fp32", 30.0)
+            + row("ONNX Runtime fp32", "fp32", 25.0)
+            + row("TFLite int8", "int8", 15.0)
+            + row("ONNX Runtime int8", "int8", 12.0))
+    ratios = {q["ratio"]: q for q in runtime_ratios(rows)}
+    best = ratios["fastest fp32 artifact (ONNX Runtime fp32): batch-1 "
+                  "latency / Keras's"]
+    assert best["value"] == pytest.approx(25 / 40) and best["goal"]
+    assert ratios["fastest int8 artifact (ONNX Runtime int8): batch-1 "
+                  "latency / Keras's"]["value"] == pytest.approx(12 / 40)
+    assert ratios["TFLite fp32: batch-16 images/s / Keras's"]["value"] == \
+        pytest.approx(40 / 30)
+    assert ratios["TFLite int8: top-1 agreement with fp32 Keras on 200 "
+                  "held-out images"]["goal"] == ">= 0.95"
+
+
+@pytest.mark.parametrize("kwargs, error, says", [
+    ({"model": "no_such_net"}, ValueError, "`model`"),
+    ({"runtimes": "tflite,gpu"}, ValueError, "`runtimes`"),
+    ({"runtimes": ""}, ValueError, "`runtimes`"),
+    ({"checkpoint": "run", "weights": "w.weights.h5"}, ValueError,
+     "not both"),
+    ({"weights": "/no/such.weights.h5"}, ValueError, "`weights`"),
+    ({"threads": 0}, ValueError, "`threads`"),
+    ({"agreement_images": 0}, ValueError, "`agreement_images`"),
+    ({"image_size": 8}, ValueError, "`image_size`"),
+    ({"dataset": "/no/such/folder"}, ValueError, "`dataset`"),
+    ({"progress": "loud"}, ValueError, "`progress`"),
+])
+def test_runtimes_refuse_bad_arguments_before_any_work(kwargs, error, says):
+    with pytest.raises(error, match=says):
+        benchmark.run_runtimes(**{"model": "inception_v1", "repeats": 1,
+                                  **kwargs})

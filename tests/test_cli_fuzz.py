@@ -170,6 +170,20 @@ def cases(root):
             ("--plot", st.just(str(root / "notes.txt"))),
             ("--repeats", NOT_A_NUMBER)):
         yield "benchmark", ["--models", "inception_v3"], flag, values, None
+    runtimes = ["--runtimes", "--models", "inception_v1"]
+    for flag, values in (
+            ("--threads", below(1)), ("--agreement-images", below(1)),
+            ("--calibration-images", below(1)), ("--classes", below(1)),
+            ("--weights", st.one_of(missing(root).map(
+                lambda p: p + ".weights.h5"),
+                st.just(str(root / "notes.txt")))),
+            ("--checkpoint", missing(root)),
+            ("--image-size", below(8))):
+        yield "benchmark", runtimes, flag, values, None
+    yield ("benchmark", ["--models", "inception_v1", "--runtimes"], None,
+           UNKNOWN, "--runtimes must be one of")
+    yield ("benchmark", ["--models", "inception_v1", "--threads"], None,
+           st.just("2"), "applies to --runtimes only")
 
 
 @settings(max_examples=800, deadline=None, derandomize=True,

@@ -12,7 +12,8 @@ References are independent of the export code: Keras's output on
 * a full-size Inception-v3 with its auxiliary head (stripped on export);
 * the trained GoogLeNet of ``tests/data/trained`` as a run folder
   (``trained_run``): fp16
-  and dynamic-range agreement, int8 agreement and accuracy,
+  and dynamic-range agreement, int8 agreement and accuracy (TFLite and
+  ONNX),
   ``predict_images`` against ``predict`` with the checkpoint, ``predict``
   with every artifact kind, SIGKILL mid-export, ``saved_model_cli``, a
   fresh process, warm-up records, bad input.
@@ -243,8 +244,12 @@ def tiny_model():
     ({"formats": "saved_model,pdf"}, ValueError, "unknown format 'pdf'"),
     ({"formats": ""}, ValueError, "`formats` is empty"),
     ({"formats": 3}, TypeError, "`formats` must be"),
-    ({"formats": "onnx", "quantize": "int8"}, ValueError,
+    ({"formats": "onnx", "quantize": "fp16"}, ValueError,
+     "applies to the tflite format \\(onnx: int8\\)"),
+    ({"formats": "saved_model", "quantize": "int8"}, ValueError,
      "applies to the tflite format only"),
+    ({"formats": "onnx", "quantize": "int8"}, ValueError,
+     "needs `calibration_data`"),
     ({"formats": "tflite", "quantize": "int4"}, ValueError,
      "unknown mode 'int4'"),
     ({"formats": "tflite", "quantize": "int8"}, ValueError,
@@ -365,7 +370,7 @@ pytestmark_trained = pytest.mark.xdist_group("trained")
 
 @pytest.mark.slow
 @pytestmark_trained
-def test_quantized_tflite_of_a_trained_model_meets_its_targets(
+def test_quantized_artifacts_of_a_trained_model_meet_their_targets(
         trained_export, trained_run):
     from keras_inception.training.runner import model_from_run
     model, saved = model_from_run(trained_run)
@@ -400,11 +405,24 @@ def test_quantized_tflite_of_a_trained_model_meets_its_targets(
             # at all, and measured runs of this fixture flip 0 or 1 of
             # the first 64 (99.6% agreement on the 1000).
             assert agreement(out, ref) >= 0.99 - one_image, mode
+    # ONNX int8 (ONNX Runtime's static quantization), run in its own
+    # InferenceSession: the int8 targets on the same 1000 images.
+    entry = trained_export.manifest["artifacts"]["onnx_int8"]
+    out = run_onnx(trained_export.artifact("onnx_int8"), images)
+    assert agreement(out, ref) == pytest.approx(
+        entry["accuracy"]["top1_agreement"], abs=one_image)
+    assert agreement(out, ref) >= 0.95
+    assert 100 * (keras_top1 - float(np.mean(out.argmax(-1) == labels))) \
+        <= 2.0
+    assert entry["meets_targets"] is True and entry["quantization"] == "int8"
     # Quantized files are smaller than float32.
     sizes = {k: v["bytes"] for k, v in
              trained_export.manifest["artifacts"].items()}
     assert sizes["tflite_dynamic"] < sizes["tflite_fp16"] < sizes["tflite"]
     assert sizes["tflite_int8"] < sizes["tflite_fp16"]
+    # (a quarter at full size; this narrow model's quantization parameters
+    # weigh as much as its weights)
+    assert sizes["onnx_int8"] < sizes["onnx"]
     # The int8 file holds integer tensors: uint8 in and out.
     from ai_edge_litert.interpreter import Interpreter
     runner = Interpreter(model_path=trained_export.artifact(
@@ -588,8 +606,8 @@ def test_export_killed_halfway_leaves_no_version_and_reruns(
 # (measured: 452 s setup on both workers).
 EXPORT_CLI_ERRORS = [
     (["--format", "saved_model,zip"], "unknown format 'zip'"),
-    (["--format", "onnx", "--quantize", "int8"],
-     "applies to the tflite format only"),
+    (["--format", "onnx", "--quantize", "dynamic"],
+     "applies to the tflite format (onnx: int8)"),
     (["--format", "tflite", "--quantize", "int2"], "unknown mode 'int2'"),
     (["--version", "1"], "exists"),
 ]

@@ -5,15 +5,20 @@
 alternating rounds (:mod:`.timing`) on the workloads of :mod:`.workloads`
 and returns a :class:`Report` (:mod:`.report`): a Markdown table, CSV and
 JSON files with the machine and the date, and a PNG chart.
+``keras-inception benchmark --runtimes`` calls :func:`run_runtimes`
+(:mod:`.runtimes`): every export runtime of one model beside the Keras
+model, with file sizes and top-1 agreement, in the same kind of report.
 
-Layer: above models, data and training (it builds models, loads the input
-pipeline and compiles training steps); below the CLI.
+Layer: above models, data, training and deploy (it builds models, loads the
+input pipeline, compiles training steps and exports); below the CLI.
 """
 
 from keras_inception.benchmark.report import (COLUMNS, Report,
                                               format_report, plot_report,
                                               write_report)
+from keras_inception.benchmark.runtimes import run_runtimes, runtime_ratios
 from keras_inception.benchmark.suite import MEASURES, machine, run_benchmark
 
 __all__ = ["COLUMNS", "MEASURES", "Report", "format_report", "machine",
-           "plot_report", "run_benchmark", "write_report"]
+           "plot_report", "run_benchmark", "run_runtimes", "runtime_ratios",
+           "write_report"]

@@ -20,7 +20,9 @@ COLUMNS = ("date", "cpu", "cores", "tensorflow", "model", "implementation",
            "measure", "batch", "image_size", "width_multiplier", "unit",
            "median", "min", "max", "rounds", "calls_per_round",
            "peak_rss_mib", "params", "gflop_per_image", "gflops",
-           "ceiling_fraction", "source", "train_images")
+           "ceiling_fraction", "source", "train_images", "runtime",
+           "precision", "bytes", "threads", "top1_agreement", "top1",
+           "agreement_images")
 _OURS, _REF = "keras_inception", "keras.applications"
 _AUX = f"{_OURS} +aux"
 _FOLDED = f"{_OURS} BN-folded"
@@ -46,6 +48,25 @@ class Report:
 
     def to_json(self):
         return dataclasses.asdict(self)
+
+
+def make_row(model, implementation, measure, batch, image_size, timing, *,
+         rate=None, unit="images/s", **extra):
+    """A result row from a :class:`~keras_inception.benchmark.timing.Timing`;
+    ``rate``: units per call (images for throughput, GFLOP for the
+    ceiling), or ``None`` for a latency in ms; ``extra``: more columns."""
+    if rate is None:
+        median, low, high = (1000 * s for s in (
+            timing.median, timing.low, timing.high))
+        unit = "ms"
+    else:
+        median, low, high = (rate / s for s in (
+            timing.median, timing.high, timing.low))
+    return dict(model=model, implementation=implementation, measure=measure,
+                batch=batch, image_size=image_size, unit=unit, median=median,
+                min=low, max=high, rounds=len(timing.seconds),
+                calls_per_round=timing.calls_per_round,
+                peak_rss_mib=timing.peak_rss / 2 ** 20, **extra)
 
 
 def _find(rows, model, implementation, measure):
@@ -133,13 +154,19 @@ def _fed_step(rows):
         _find(rows, first, _OURS, "training")
 
 
+def _heading(report):
+    mach = report.machine
+    return (f"{mach['cpu']} ({mach['cores']} cores), TensorFlow "
+            f"{mach['tensorflow']}; median of {report.settings['repeats']} "
+            "alternating rounds (min-max)")
+
+
 def format_report(report):
     """The run as Markdown: what and where, the rows, the ratios."""
-    mach = report.machine
-    lines = [f"keras-inception benchmark, {report.date}, {mach['cpu']} "
-             f"({mach['cores']} cores), TensorFlow {mach['tensorflow']}; "
-             f"median of {report.settings['repeats']} alternating rounds "
-             "(min-max).", "",
+    if "runtimes" in report.settings:
+        return _format_runtimes(report)
+    lines = [f"keras-inception benchmark, {report.date}, "
+             f"{_heading(report)}.", "",
              "| model | implementation | measure | batch | median | min-max "
              "| unit | peak RSS (MiB) | GFLOP/s | of ceiling |",
              "|---|---|---|---:|---:|---:|---|---:|---:|---:|"]
@@ -152,12 +179,63 @@ def format_report(report):
             f"{r['max']:.1f} | {r['unit']} | {r['peak_rss_mib']:.0f} | "
             f"{'-' if gflops is None else f'{gflops:.1f}'} | "
             f"{'-' if frac is None else f'{100 * frac:.0f}%'} |")
+    return "\n".join(lines + _ratio_lines(report)) + "\n"
+
+
+def _ratio_lines(report):
+    lines = []
     if report.ratios:
         lines += ["", "| ratio | value | goal |", "|---|---:|---|"]
         for q in report.ratios:
             lines.append(f"| {q['ratio']} | {q['value']:.2f} | "
                          f"{q['goal'] or '-'} |")
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _runtime_pairs(rows):
+    """``[(batch-1 row, batch-N row or None)]``, one per runtime."""
+    latency = [r for r in rows if r["measure"] == "latency"]
+    return [(r, next((t for t in rows if t["measure"] == "inference" and
+                      t["implementation"] == r["implementation"]), None))
+            for r in latency]
+
+
+def _format_runtimes(report):
+    """A runtimes run (:func:`~keras_inception.benchmark.run_runtimes`):
+    one line per runtime, its speed beside the Keras model's."""
+    s = report.settings
+    pairs = _runtime_pairs(report.rows)
+    base_1, base_n = pairs[0]
+    batch = s["batch_size"]
+    lines = [f"keras-inception benchmark --runtimes, {report.date}: "
+             f"{s['model']} {s['image_size']} px, width "
+             f"{s['width_multiplier']}, "
+             f"{'trained' if s['trained'] else 'random'} weights; "
+             f"{_heading(report)}; LiteRT and ONNX Runtime with "
+             f"{s['threads']} threads; top-1 agreement with the fp32 Keras "
+             f"model on {s['agreement_images']} held-out images.", "",
+             f"| runtime | file (MB) | batch-1 latency (ms) | vs Keras | "
+             f"batch-{batch} images/s | vs Keras | top-1 agreement | "
+             "top-1 | peak RSS (MiB) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for one, many in pairs:
+        size = "-" if one.get("bytes") is None else \
+            f"{one['bytes'] / 1e6:.1f}"
+        top1 = "-" if one.get("top1") is None else f"{one['top1']:.3f}"
+        rate = "-" if many is None else \
+            f"{many['median']:.1f} ({many['min']:.1f}-{many['max']:.1f})"
+        versus = "-" if many is None or base_n is None else \
+            f"{many['median'] / base_n['median']:.2f}x"
+        lines.append(
+            f"| {one['implementation']} | {size} | {one['median']:.1f} "
+            f"({one['min']:.1f}-{one['max']:.1f}) | "
+            f"{one['median'] / base_1['median']:.2f}x | {rate} | {versus} | "
+            f"{one['top1_agreement']:.3f} | {top1} | "
+            f"{one['peak_rss_mib']:.0f} |")
+    lines.append("")
+    lines.append("Latency vs Keras: lower is faster; images/s vs Keras: "
+                 "higher is faster.")
+    return "\n".join(lines + _ratio_lines(report)) + "\n"
 
 
 def to_csv(report):
@@ -195,6 +273,8 @@ def plot_report(report, path, *, dpi=100):
     if not os.fspath(path).lower().endswith(".png"):
         raise ValueError(f"`path` must name a .png file; received {path!r}.")
     plt = pyplot()
+    if "runtimes" in report.settings:
+        return _plot_runtimes(report, path, plt, save_png, dpi)
     rows = report.rows
     fig, axes = plt.subplots(2, 2, figsize=(12, 7.5))
     panels = (
@@ -242,3 +322,40 @@ def _bars(ax, rows, values, title, errors=False, with_measure=False):
     ax.set_title(title, fontsize=10)
     ax.grid(axis="x", alpha=0.3)
     ax.tick_params(axis="y", labelsize=8)
+
+
+def _plot_runtimes(report, path, plt, save_png, dpi):
+    """Batch-1 latency and batch-N images/s of every runtime, the Keras
+    model's as a dashed line, each bar labelled with its file size and
+    top-1 agreement."""
+    s, pairs = report.settings, _runtime_pairs(report.rows)
+    names = [one["implementation"] for one, _ in pairs]
+    colors = ["#c44e52" if one["precision"] == "fp32" and one.get("bytes")
+              is None else "#4c72b0" if one["precision"] == "fp32" else
+              "#55a868" for one, _ in pairs]
+    fig, axes = plt.subplots(1, 2, figsize=(13, 0.45 * len(pairs) + 2))
+    for ax, values, title in (
+            (axes[0], [one["median"] for one, _ in pairs],
+             "batch-1 latency (ms, lower is better)"),
+            (axes[1], [0 if many is None else many["median"]
+                       for _, many in pairs],
+             f"batch-{s['batch_size']} images/s (higher is better)")):
+        ax.barh(names, values, color=colors)
+        ax.axvline(values[0], color="#c44e52", linestyle="--", linewidth=1)
+        ax.invert_yaxis()
+        ax.set_title(title, fontsize=10)
+        ax.grid(axis="x", alpha=0.3)
+        ax.tick_params(axis="y", labelsize=8)
+    for i, (one, _) in enumerate(pairs):
+        size = "" if one.get("bytes") is None else \
+            f"{one['bytes'] / 1e6:.1f} MB, "
+        axes[0].annotate(f" {size}top-1 agr. {one['top1_agreement']:.2f}",
+                         (one["median"], i), va="center", fontsize=7)
+    axes[1].set_yticklabels([])
+    mach = report.machine
+    fig.suptitle(f"Deployment runtimes: {s['model']} {s['image_size']} px "
+                 f"({'trained' if s['trained'] else 'random'} weights), "
+                 f"{mach['cpu']}, {mach['cores']} cores, {report.date[:10]}",
+                 fontsize=10)
+    save_png(fig, path, dpi=dpi)
+    return path

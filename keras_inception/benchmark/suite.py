@@ -36,15 +36,14 @@ import platform
 import tempfile
 
 from keras_inception.benchmark import workloads
-from keras_inception.benchmark.report import Report, ratios_of
-from keras_inception.benchmark.timing import time_side_by_side
+from keras_inception.benchmark.report import Report, make_row, ratios_of
+from keras_inception.benchmark.timing import Rounds, time_side_by_side
 from keras_inception.data.catalog import check_dataset
 from keras_inception.models import registry
 from keras_inception.models.folding import fold_batch_norm
 from keras_inception.utils.checks import (check_choice, check_count,
                                          check_positive)
 from keras_inception.utils.progress import MODES as PROGRESS_MODES
-from keras_inception.utils.progress import Progress
 
 MEASURES = ("inference", "training", "pipeline")
 OURS, REFERENCE = "keras_inception", "keras.applications"
@@ -118,21 +117,6 @@ def _check(names, image_size, width_multiplier, batch_size, repeats, warmup,
     return infos, tuple(measures)
 
 
-class _Rounds:
-    """The progress bar over every timed round of the run."""
-
-    def __init__(self, total, mode):
-        self.bar = Progress(total, desc="benchmark", unit="round", mode=mode)
-        self.done = 0
-
-    def start(self, what):
-        self.bar.set_desc(f"benchmark: {what}")
-
-    def tick(self):
-        self.done += 1
-        self.bar.update(self.done)
-
-
 def _total_rounds(infos, measures, width_multiplier, repeats):
     total = repeats                                       # the ceiling
     for info in infos:
@@ -189,7 +173,7 @@ def run_benchmark(models="inception_v3,inception_resnet_v2", *,
                              progress)
     timing = dict(repeats=repeats, warmup=warmup,
                   round_seconds=round_seconds)
-    rounds = _Rounds(_total_rounds(infos, measures, width_multiplier,
+    rounds = Rounds(_total_rounds(infos, measures, width_multiplier,
                                    repeats), progress)
     started = datetime.datetime.now(datetime.timezone.utc)
     rows = []
@@ -198,8 +182,9 @@ def run_benchmark(models="inception_v3,inception_resnet_v2", *,
         call, flops = workloads.ceiling_call(batch_size, *ceiling)
         t = time_side_by_side({"ceiling": call}, on_round=rounds.tick,
                               **timing)["ceiling"]
-        rows.append(_row("-", "tensorflow", "conv_ceiling", batch_size,
-                         ceiling[0], t, rate=flops / 1e9, unit="GFLOP/s"))
+        rows.append(make_row("-", "tensorflow", "conv_ceiling", batch_size,
+                             ceiling[0], t, rate=flops / 1e9,
+                             unit="GFLOP/s"))
         for info in infos:
             rows += _model_rows(info, image_size or info.default_size,
                                 width_multiplier, batch_size, measures,
@@ -219,24 +204,6 @@ def run_benchmark(models="inception_v3,inception_resnet_v2", *,
         ratios=ratios_of(rows))
 
 
-def _row(model, implementation, measure, batch, image_size, timing, *,
-         rate=None, unit="images/s", **extra):
-    """A result row; ``rate``: units per call (images for throughput,
-    GFLOP for the ceiling), or ``None`` for a latency in ms."""
-    if rate is None:
-        median, low, high = (1000 * s for s in (
-            timing.median, timing.low, timing.high))
-        unit = "ms"
-    else:
-        median, low, high = (rate / s for s in (
-            timing.median, timing.high, timing.low))
-    return dict(model=model, implementation=implementation, measure=measure,
-                batch=batch, image_size=image_size, unit=unit, median=median,
-                min=low, max=high, rounds=len(timing.seconds),
-                calls_per_round=timing.calls_per_round,
-                peak_rss_mib=timing.peak_rss / 2 ** 20, **extra)
-
-
 def _model_rows(info, size, width, batch_size, measures, timing, rounds):
     rounds.start(f"building {info.name}")
     kwargs = dict(input_shape=(size, size, 3), width_multiplier=width)
@@ -252,7 +219,7 @@ def _model_rows(info, size, width, batch_size, measures, timing, rounds):
 
     def add(measure, batch, timings, per_image, **rate):
         for label, t in timings.items():
-            rows.append(_row(
+            rows.append(make_row(
                 info.name, label, measure, batch, size, t, **rate,
                 params=params[label], gflop_per_image=per_image[label] / 1e9,
                 width_multiplier=width))
@@ -310,7 +277,7 @@ def _pipeline_rows(info, image_size, batch_size, dataset, data_dir, images,
             # buffer while another one is timed.
             t = time_side_by_side({label: call}, on_round=rounds.tick,
                                   **timing)[label]
-            rows.append(_row("-", label, "pipeline", batch_size, size, t,
-                             rate=batch_size, source=str(source),
-                             train_images=count))
+            rows.append(make_row("-", label, "pipeline", batch_size, size,
+                                 t, rate=batch_size, source=str(source),
+                                 train_images=count))
     return rows

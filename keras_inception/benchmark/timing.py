@@ -33,6 +33,7 @@ import time
 import psutil
 
 from keras_inception.utils.checks import check_count, check_positive
+from keras_inception.utils.progress import Progress
 
 _SAMPLE_SECONDS = 0.005
 
@@ -174,3 +175,21 @@ def time_side_by_side(contenders, *, repeats, warmup=1, round_seconds=1.0,
                     on_round()
     return {label: Timing(tuple(seconds[label]), calls[label],
                           memory.peak.get(label, 0)) for label in labels}
+
+
+class Rounds:
+    """The progress bar over every timed round of a run: ``start(what)``
+    names the step, ``tick`` (``on_round`` of :func:`time_side_by_side`)
+    counts a round."""
+
+    def __init__(self, total, mode, desc="benchmark"):
+        self.desc = desc
+        self.bar = Progress(total, desc=desc, unit="round", mode=mode)
+        self.done = 0
+
+    def start(self, what):
+        self.bar.set_desc(f"{self.desc}: {what}")
+
+    def tick(self):
+        self.done += 1
+        self.bar.update(self.done)

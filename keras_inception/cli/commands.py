@@ -91,23 +91,51 @@ def _progress(args):
                          else args.progress)
 
 
+_RUNTIME_OPTIONS = ("checkpoint", "weights", "threads", "export_dir")
+
+
 def cmd_benchmark(args):
     _check_plot(args.plot)
     from keras_inception import benchmark
 
     mode = "line" if args.progress == "epoch" else args.progress
-    report = benchmark.run_benchmark(
-        args.models, image_size=args.image_size,
-        width_multiplier=args.width_multiplier, batch_size=args.batch_size,
-        repeats=args.repeats, warmup=args.warmup,
-        round_seconds=args.round_seconds, measures=args.measures,
-        dataset=args.dataset, data_dir=args.data_dir, images=args.images,
-        ceiling=tuple(args.ceiling), progress=mode)
+    if args.runtimes is None:
+        given = [o for o in _RUNTIME_OPTIONS if getattr(args, o) is not None]
+        if given:
+            raise ValueError(f"`{given[0]}` applies to --runtimes only; "
+                             "add --runtimes.")
+        report = benchmark.run_benchmark(
+            args.models or "inception_v3,inception_resnet_v2",
+            image_size=args.image_size,
+            width_multiplier=args.width_multiplier,
+            batch_size=args.batch_size, repeats=args.repeats,
+            warmup=args.warmup, round_seconds=args.round_seconds,
+            measures=args.measures, dataset=args.dataset,
+            data_dir=args.data_dir, images=args.images,
+            ceiling=tuple(args.ceiling), progress=mode)
+    else:
+        if args.models is not None and "," in args.models:
+            raise ValueError(f"`model`: --runtimes measures one model; "
+                             f"received {args.models!r}.")
+        report = benchmark.run_runtimes(
+            args.models or "inception_v3", checkpoint=args.checkpoint,
+            weights=args.weights, image_size=args.image_size,
+            width_multiplier=args.width_multiplier, classes=args.classes,
+            batch_size=args.batch_size, repeats=args.repeats,
+            warmup=args.warmup, round_seconds=args.round_seconds,
+            threads=args.threads, runtimes=args.runtimes,
+            dataset=args.dataset, data_dir=args.data_dir,
+            agreement_images=args.agreement_images,
+            calibration_images=args.calibration_images,
+            export_dir=args.export_dir, progress=mode)
+    output = args.output or os.path.join(
+        "benchmarks", "results",
+        "benchmark" if args.runtimes is None else "runtimes")
     print(benchmark.format_report(report))
-    written = benchmark.write_report(report, args.output)
+    written = benchmark.write_report(report, output)
     if args.plot is not None:
         written += (benchmark.plot_report(
-            report, args.plot or f"{args.output}.png"),)
+            report, args.plot or f"{output}.png"),)
     print("written " + ", ".join(written))
     return 0
 

@@ -1,5 +1,8 @@
 """The ``keras-inception`` commands, their options and option types.
 
+It runs over 400 lines because every subcommand's options are declared
+here, the one place the command line's surface (and its help) is read from.
+
 Example:
     >>> from keras_inception.cli.parser import build_parser
     >>> args = build_parser().parse_args(["export", "--checkpoint", "runs/a",
@@ -334,10 +337,12 @@ def build_parser():
     p = sub.add_parser(
         "benchmark", parents=[progress],
         help="inference, training-step and input-pipeline speed beside "
-        "keras.applications and the machine's convolution ceiling")
-    p.add_argument("--models", default="inception_v3,inception_resnet_v2",
+        "keras.applications and the machine's convolution ceiling; with "
+        "--runtimes, every export runtime beside the Keras model")
+    p.add_argument("--models",
                    help="comma-separated generations (default: "
-                   "%(default)s; keras.applications has these two)")
+                   "inception_v3,inception_resnet_v2, which keras.applications "
+                   "has; with --runtimes one model, default inception_v3)")
     p.add_argument("--image-size", type=int,
                    help="input side (default: each model's)")
     p.add_argument("--width-multiplier", type=float, default=1.0,
@@ -353,7 +358,8 @@ def build_parser():
                    help="some of inference, training, pipeline (default: "
                    "%(default)s)")
     p.add_argument("--dataset", default="default",
-                   help="data of the pipeline measure (default: the "
+                   help="data of the pipeline measure, or the held-out and "
+                   "calibration images of --runtimes (default: the "
                    "embedded set)")
     p.add_argument("--data-dir")
     p.add_argument("--images", metavar="FOLDER",
@@ -362,11 +368,37 @@ def build_parser():
     p.add_argument("--ceiling", type=_int_list, default=[56, 256],
                    metavar="SIDE,CHANNELS",
                    help="the 3x3 convolution of the ceiling (default: 56,256)")
-    p.add_argument("--output", default=os.path.join("benchmarks", "results",
-                                                    "benchmark"),
-                   metavar="PREFIX",
+    runtimes = p.add_argument_group(
+        "--runtimes", "every export runtime of one model beside the Keras "
+        "model (SavedModel, TFLite fp32/fp16/dynamic/int8, ONNX fp32/int8)")
+    runtimes.add_argument(
+        "--runtimes", nargs="?", const="all", metavar="KEYS",
+        help="all (the default) or a comma list of runtimes such as "
+        "tflite,tflite_int8,onnx,onnx_int8 (a wrong one lists them all; "
+        "the Keras model is always timed)")
+    runtimes.add_argument("--checkpoint", metavar="RUN",
+                          help="a training run to export and time instead "
+                          "of --models")
+    runtimes.add_argument("--weights", metavar="FILE",
+                          help="weights for --models (default: random, "
+                          "which agree by chance only)")
+    runtimes.add_argument("--classes", type=int, default=1000,
+                          help="classes of --models (default: %(default)s)")
+    runtimes.add_argument("--threads", type=int,
+                          help="LiteRT and ONNX Runtime threads (default: "
+                          "every core)")
+    runtimes.add_argument("--agreement-images", type=int, default=200,
+                          help="held-out images of the top-1 agreement "
+                          "(default: %(default)s)")
+    runtimes.add_argument("--calibration-images", type=int, default=100,
+                          help="training images calibrating int8 (default: "
+                          "%(default)s)")
+    runtimes.add_argument("--export-dir", metavar="FOLDER",
+                          help="keep the export here (default: a temporary "
+                          "folder)")
+    p.add_argument("--output", metavar="PREFIX",
                    help="writes PREFIX.csv, .json, .md (default: "
-                   "%(default)s)")
+                   "benchmarks/results/benchmark, or .../runtimes)")
     p.add_argument("--plot", nargs="?", const="", default=None,
                    metavar="FILE.png",
                    help="also a chart (default file: PREFIX.png)")
@@ -391,6 +423,7 @@ def build_parser():
 
 # Library arguments whose option has another name.
 _LIBRARY_NAMES = {"export": {"path": "--output", "formats": "--format"},
+                  "benchmark": {"model": "--models"},
                   "convert": {"name": "--model"},
                   "summary": {"input_shape": "--input-size"},
                   "launch": {"num_workers": "--workers"},

@@ -1,5 +1,5 @@
 """The arguments of :func:`keras_inception.deploy.export.export`, checked
-before anything is written: formats, TFLite quantization modes, the model's
+before anything is written: formats, quantization modes, the model's
 folder name, the ONNX opset, the crop, class names and image data.
 
 Example:
@@ -24,8 +24,9 @@ import numpy as np
 from keras_inception.utils.checks import check_count
 
 FORMATS = ("saved_model", "tflite", "onnx")
-# TFLite variants: "none" is float32.
+# TFLite variants: "none" is float32; ONNX has int8 beside its float32.
 QUANTIZE = ("none", "fp16", "dynamic", "int8")
+ONNX_QUANTIZE = ("none", "int8")
 _QUANTIZE_ALIASES = {"fp32": "none", "float32": "none", "float16": "fp16",
                      "dynamic_range": "dynamic", "full_int8": "int8"}
 DEFAULT_OPSET = 17
@@ -60,8 +61,14 @@ def parse_formats(formats):
 
 
 def parse_quantize(quantize, formats):
-    """The TFLite variants to write (``["none"]`` unless ``quantize`` says
-    otherwise). Quantization applies to TFLite only."""
+    """The quantized variants to write (``["none"]`` for a TFLite export
+    unless ``quantize`` says otherwise): TFLite takes every mode, ONNX
+    ``int8`` (written beside its float32 file).
+
+    Example:
+        >>> parse_quantize("int8", ["onnx"])
+        ['int8']
+    """
     if quantize is None:
         return ["none"] if "tflite" in formats else []
     items = [_QUANTIZE_ALIASES.get(v, v)
@@ -70,11 +77,16 @@ def parse_quantize(quantize, formats):
     if unknown:
         raise ValueError(f"`quantize`: unknown mode {unknown[0]!r}; allowed: "
                          "none (fp32), fp16, dynamic, int8.")
-    if "tflite" not in formats and items != ["none"]:
-        raise ValueError(
-            f"`quantize` {','.join(items)} applies to the tflite format "
-            f"only; {', '.join(formats)} cannot be quantized here. Add "
-            "tflite to `formats` (e.g. --format tflite --quantize int8).")
+    if "tflite" not in formats:
+        allowed = ONNX_QUANTIZE if "onnx" in formats else ("none",)
+        refused = [v for v in items if v not in allowed]
+        if refused:
+            raise ValueError(
+                f"`quantize` {refused[0]} applies to the tflite format"
+                f"{' only' if 'onnx' not in formats else ' (onnx: int8)'}; "
+                f"{', '.join(formats)} cannot be quantized so. Add tflite "
+                "to `formats` (e.g. --format tflite --quantize "
+                f"{refused[0]}).")
     return items
 
 

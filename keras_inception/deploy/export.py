@@ -9,6 +9,7 @@ checked against the Keras model before it is published.
         model.tflite                   TFLite fp32 (model_fp16, model_dynamic,
                                        model_int8 for --quantize)
         model.onnx                     ONNX (tf2onnx), dynamic batch
+        model_int8.onnx                ONNX int8 (ONNX Runtime, --quantize int8)
         manifest.json                  input, preprocessing, classes, source,
                                        sizes, SHA-256, parity figures
     saved_models/models.config         every served model, for --model_config_file
@@ -24,6 +25,11 @@ Each artifact is checked against Keras before the version folder is
 renamed into place (:mod:`keras_inception.deploy` lists the steps' modules);
 a float32 artifact off by more than the tolerance raises
 :class:`ExportError` and nothing is published.
+
+It runs over 400 lines because :func:`export` is one transaction (check the
+arguments, write each artifact into a partial folder, verify it, publish by
+rename) whose steps share its state, and the two entry points from a
+training run and from a weights file sit beside the function they feed.
 
 Example:
     >>> import tempfile, keras_inception
@@ -55,8 +61,8 @@ from keras_inception.deploy.arguments import (
 from keras_inception.deploy.artifacts import (
     OnnxArtifact, SavedModelArtifact, TFLiteArtifact)
 from keras_inception.deploy.converters import (
-    ONNX_FILE, TFLITE_FILES, convert_onnx, convert_tflite, tflite_source,
-    write_saved_model)
+    ONNX_FILE, ONNX_INT8_FILE, TFLITE_FILES, convert_onnx, convert_tflite,
+    quantize_onnx, tflite_source, write_saved_model)
 from keras_inception.deploy.manifest import (MANIFEST, artifact_entry,
                                              build_manifest)
 from keras_inception.deploy.serving import DEFAULT_MAX_PIXELS
@@ -130,7 +136,9 @@ def export(model, path="saved_models", formats=("saved_model",), *,
         version: a positive integer; ``None``: one above the newest.
         quantize: TFLite variants, list or comma-separated: ``"none"``
             (fp32, the default), ``"fp16"``, ``"dynamic"`` (int8 weights),
-            ``"int8"`` (integer-only, calibrated on ``calibration_data``).
+            ``"int8"`` (integer-only, calibrated on ``calibration_data``);
+            ``"int8"`` also writes ``model_int8.onnx`` beside ``model.onnx``
+            (ONNX Runtime's static quantization, on the same images).
         class_names: one per class (default: ImageNet's names for 1000
             classes, else ``"0"``, ``"1"``, ...).
         preprocessing: a mode of :func:`keras_inception.preprocess_input`
@@ -206,16 +214,19 @@ def export(model, path="saved_models", formats=("saved_model",), *,
         evaluation = calibration if calibration is not None else \
             random_images(parity_images, image_size, seed)
     parity_set = evaluation[:parity_images]
-    quantized = [m for m in modes if m != "none"]
+    onnx_int8 = "onnx" in formats and "int8" in modes
+    modes = modes if "tflite" in formats else []   # the TFLite variants
+    quantized = [m for m in modes if m != "none"] + ["int8"] * onnx_int8
     eval_set = evaluation if labels is not None and quantized else None
 
     label = f"{name}/{version}"
     with faults.writing(path, f"export {label}") as job:
         # Nothing is computed or written when even the weights do not fit.
-        job.expect(*versions.space_needed(deploy, formats, modes))
+        job.expect(*versions.space_needed(
+            deploy, formats, modes + ["int8"] * onnx_int8))
         stages = _Stages(label, 2 + ("saved_model" in formats)
                          + (len(modes) + 1 if modes else 0)
-                         + ("onnx" in formats))
+                         + ("onnx" in formats) + onnx_int8)
         core = wrapping.core(deploy, image_size)
         verifier = Verifier(label, core, parity_set, eval_set, labels,
                             verbose)
@@ -261,6 +272,15 @@ def export(model, path="saved_models", formats=("saved_model",), *,
                     os.path.join(partial, ONNX_FILE), **loader), [ONNX_FILE],
                     opset=opset)
                 stages("ONNX converted and checked")
+            if onnx_int8:
+                quantize_onnx(os.path.join(partial, ONNX_FILE),
+                              os.path.join(partial, ONNX_INT8_FILE),
+                              calibration)
+                check("onnx_int8", OnnxArtifact(
+                    os.path.join(partial, ONNX_INT8_FILE), **loader),
+                    [ONNX_INT8_FILE], mode="int8", opset=opset,
+                    quantization="int8")
+                stages("ONNX int8 quantized and checked")
             if verifier.failures:
                 raise ExportError(f"export {label} not published: "
                                   + "; ".join(verifier.failures))
