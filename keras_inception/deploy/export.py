@@ -227,7 +227,11 @@ def export(model, path="saved_models", formats=("saved_model",), *,
         stages = _Stages(label, 2 + ("saved_model" in formats)
                          + (len(modes) + 1 if modes else 0)
                          + ("onnx" in formats) + onnx_int8)
+        # Artifacts are written from the BN-folded copy and checked against
+        # the model as given, so the check covers the folding too.
         core = wrapping.core(deploy, image_size)
+        served = wrapping.folded(deploy)
+        serve = wrapping.core(served, image_size)
         verifier = Verifier(label, core, parity_set, eval_set, labels,
                             verbose)
         stages(f"Keras outputs on {len(verifier.eval_reference)} images")
@@ -244,9 +248,9 @@ def export(model, path="saved_models", formats=("saved_model",), *,
 
             if "saved_model" in formats:
                 write_saved_model(partial, serving.signatures(
-                    core, class_names=class_names, image_size=image_size,
+                    serve, class_names=class_names, image_size=image_size,
                     central_fraction=float(central_fraction),
-                    max_pixels=max_pixels, top_k=top_k), deploy)
+                    max_pixels=max_pixels, top_k=top_k), served)
                 serving.write_warmup(partial, name, image_size)
                 files = sorted(os.listdir(partial))
                 check("saved_model", SavedModelArtifact(partial, **loader),
@@ -254,7 +258,7 @@ def export(model, path="saved_models", formats=("saved_model",), *,
                                          "predict_images"], top_k=top_k)
                 stages("SavedModel written and checked")
             if modes:
-                frozen = tflite_source(core)
+                frozen = tflite_source(serve)
                 stages("TFLite source graph frozen")
                 for mode in modes:
                     filename = TFLITE_FILES[mode]
@@ -267,7 +271,7 @@ def export(model, path="saved_models", formats=("saved_model",), *,
                     stages(f"TFLite {mode if mode != 'none' else 'fp32'} "
                            "converted and checked")
             if "onnx" in formats:
-                convert_onnx(core, opset, os.path.join(partial, ONNX_FILE))
+                convert_onnx(serve, opset, os.path.join(partial, ONNX_FILE))
                 check("onnx", OnnxArtifact(
                     os.path.join(partial, ONNX_FILE), **loader), [ONNX_FILE],
                     opset=opset)
