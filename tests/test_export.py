@@ -740,3 +740,25 @@ def test_tf_serving_rest_api(trained_export, image_files, tmp_path):
                           local["top_k_classes"].numpy()[:, 0]]
     finally:
         server.kill()
+
+
+@pytestmark_trained
+def test_runtimes_of_a_trained_run_read_its_validation_split(trained_run):
+    """`benchmark --runtimes --checkpoint`: the run's own validation images
+    are the held-out set, and the int8 artifacts of the trained GoogLeNet
+    agree with Keras on >= 95% of them (as the export's targets ask)."""
+    from keras_inception.benchmark import run_runtimes
+    report = run_runtimes(checkpoint=trained_run,
+                          runtimes="tflite_int8,onnx_int8", batch_size=4,
+                          repeats=1, round_seconds=0.01,
+                          agreement_images=300, calibration_images=50,
+                          progress="none")
+    assert report.settings["trained"] is True
+    assert report.settings["image_size"] == TRAINED_SIZE
+    rows = {r["runtime"]: r for r in report.rows
+            if r["measure"] == "latency"}
+    assert set(rows) == {"keras", "tflite_int8", "onnx_int8"}
+    assert rows["keras"]["top1"] > 0.9 and rows["keras"]["agreement_images"] \
+        == 300
+    for key in ("tflite_int8", "onnx_int8"):
+        assert rows[key]["top1_agreement"] >= 0.95, rows[key]

@@ -352,6 +352,11 @@ def _plot_runtimes(report, path, plt, save_png, dpi):
         axes[0].annotate(f" {size}top-1 agr. {one['top1_agreement']:.2f}",
                          (one["median"], i), va="center", fontsize=7)
     axes[1].set_yticklabels([])
+    from matplotlib.patches import Patch
+    axes[1].legend(handles=[Patch(color=c, label=t) for c, t in (
+        ("#c44e52", "Keras (TensorFlow, in process)"),
+        ("#4c72b0", "float32 artifact"), ("#55a868", "quantized artifact"))],
+        loc="lower right", fontsize=8)
     mach = report.machine
     fig.suptitle(f"Deployment runtimes: {s['model']} {s['image_size']} px "
                  f"({'trained' if s['trained'] else 'random'} weights), "

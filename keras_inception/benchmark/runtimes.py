@@ -264,8 +264,9 @@ def run_runtimes(model="inception_v3", *, checkpoint=None, weights=None,
         agreement_images: held-out images each runtime's top-1 agreement
             is measured on.
         calibration_images: training images that calibrate int8.
-        export_dir: where the export is written and kept (``None``: a
-            temporary folder, removed after the run).
+        export_dir: where the export is written and kept, as a new
+            version beside any there (``None``: a temporary folder,
+            removed after the run).
         progress: ``"auto"``, ``"bar"``, ``"line"`` or ``"none"``.
 
     Returns:
@@ -305,7 +306,7 @@ def run_runtimes(model="inception_v3", *, checkpoint=None, weights=None,
                 [(src["images"], src["labels"])],
                 parity_images=min(16, len(src["images"])),
                 calibration_images=calibration_images,
-                evaluation_images=len(src["images"]), overwrite=True)
+                evaluation_images=len(src["images"]))
             runners = _contenders(keys, src, result, threads)
             rounds.start("top-1 agreement")
             agreement = _agreement(runners, src["images"], src["labels"],

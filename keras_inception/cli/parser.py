@@ -217,7 +217,8 @@ def build_parser():
                    help="comma-separated: saved_model, tflite, onnx "
                    "(default: %(default)s)")
     p.add_argument("--quantize", help="TFLite variants, comma-separated: "
-                   "none (fp32), fp16, dynamic, int8 (default: none)")
+                   "none (fp32), fp16, dynamic, int8 (default: none); int8 "
+                   "also writes model_int8.onnx beside model.onnx")
     p.add_argument("--version", type=int,
                    help="version number (default: one above the newest)")
     p.add_argument("--output", default="saved_models",
