@@ -762,3 +762,32 @@ def test_runtimes_of_a_trained_run_read_its_validation_split(trained_run):
         == 300
     for key in ("tflite_int8", "onnx_int8"):
         assert rows[key]["top1_agreement"] >= 0.95, rows[key]
+
+
+def test_onnx_session_options_are_read_from_the_manifest(tiny_model,
+                                                          tmp_path):
+    """The manifest records how ONNX Runtime opens each .onnx file, and
+    load_artifact opens it so: an edited entry changes the session, a bad
+    one is refused naming the file."""
+    from keras_inception.deploy.artifacts import (ONNX_SESSION_OPTIONS,
+                                                  default_threads,
+                                                  load_artifact)
+    result = export.export(tiny_model, tmp_path, "onnx",
+                           class_names=["a", "b", "c"], parity_images=2)
+    entry = result.manifest["artifacts"]["onnx"]
+    assert entry["session_options"] == ONNX_SESSION_OPTIONS
+    assert load_artifact(result.artifact("onnx")).num_threads == \
+        default_threads()
+    manifest_path = os.path.join(result.path, "manifest.json")
+    manifest = json.load(open(manifest_path))
+    manifest["artifacts"]["onnx"]["session_options"][
+        "intra_op_num_threads"] = 1
+    json.dump(manifest, open(manifest_path, "w"))
+    one = load_artifact(result.artifact("onnx"))
+    assert one.num_threads == 1
+    assert one._session.get_session_options().intra_op_num_threads == 1
+    manifest["artifacts"]["onnx"]["session_options"]["execution_mode"] = \
+        "ORT_FASTEST"
+    json.dump(manifest, open(manifest_path, "w"))
+    with pytest.raises(ValueError, match="model.onnx"):
+        load_artifact(result.artifact("onnx"))

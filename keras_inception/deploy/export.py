@@ -59,7 +59,7 @@ from keras_inception.deploy.arguments import (
     DEFAULT_OPSET, check_before_loading, check_class_names, check_name,
     check_top_k, checked_options, default_preprocessing, take_images)
 from keras_inception.deploy.artifacts import (
-    OnnxArtifact, SavedModelArtifact, TFLiteArtifact)
+    ONNX_SESSION_OPTIONS, OnnxArtifact, SavedModelArtifact, TFLiteArtifact)
 from keras_inception.deploy.converters import (
     ONNX_FILE, ONNX_INT8_FILE, TFLITE_FILES, convert_onnx, convert_tflite,
     quantize_onnx, tflite_source, write_saved_model)
@@ -274,7 +274,7 @@ def export(model, path="saved_models", formats=("saved_model",), *,
                 convert_onnx(serve, opset, os.path.join(partial, ONNX_FILE))
                 check("onnx", OnnxArtifact(
                     os.path.join(partial, ONNX_FILE), **loader), [ONNX_FILE],
-                    opset=opset)
+                    opset=opset, session_options=ONNX_SESSION_OPTIONS)
                 stages("ONNX converted and checked")
             if onnx_int8:
                 quantize_onnx(os.path.join(partial, ONNX_FILE),
@@ -283,7 +283,7 @@ def export(model, path="saved_models", formats=("saved_model",), *,
                 check("onnx_int8", OnnxArtifact(
                     os.path.join(partial, ONNX_INT8_FILE), **loader),
                     [ONNX_INT8_FILE], mode="int8", opset=opset,
-                    quantization="int8")
+                    quantization="int8", session_options=ONNX_SESSION_OPTIONS)
                 stages("ONNX int8 quantized and checked")
             if verifier.failures:
                 raise ExportError(f"export {label} not published: "
