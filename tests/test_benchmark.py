@@ -160,6 +160,8 @@ def test_rounds_alternate_and_rotate():
     ({"dataset": "/no/such/folder"}, ValueError, "`dataset`"),
     ({"images": "/no/such/folder"}, ValueError, "`images`"),
     ({"progress": "loud"}, ValueError, "`progress`"),
+    ({"peers": "yes"}, TypeError, "`peers`"),
+    ({"peers": True, "width_multiplier": 0.5}, ValueError, "width 1 only"),
 ])
 def test_bad_arguments_name_the_argument_before_any_work(kwargs, error, says):
     with pytest.raises(error, match=says):
@@ -290,3 +292,30 @@ def test_runtimes_refuse_bad_arguments_before_any_work(kwargs, error, says):
     with pytest.raises(error, match=says):
         benchmark.run_runtimes(**{"model": "inception_v1", "repeats": 1,
                                   **kwargs})
+
+
+def test_peers_run_beside_ours_with_the_same_function():
+    """--peers: torchvision's GoogLeNet in the same rounds, our model
+    carrying its weights (logits checked before timing), its parameter
+    count beside ours, and the ratios read against it."""
+    pytest.importorskip("torchvision")
+    report = benchmark.run_benchmark(
+        "inception_v1", **{**TINY, "width_multiplier": 1.0,
+                           "measures": "inference,training"}, peers=True)
+    rows = {(r["implementation"], r["measure"]): r for r in report.rows}
+    peer = rows[("torchvision", "inference")]
+    assert peer["logit_gap"] <= 1e-3
+    # The same network; the counts differ by the BN bookkeeping only (ours
+    # keeps moving statistics as weights and no gamma, torch's gamma as a
+    # parameter and its statistics as buffers): one weight a BN channel.
+    ours = rows[("keras_inception", "inference")]["params"]
+    assert 0 < ours - peer["params"] < 0.005 * ours
+    assert ("torchvision", "training") in rows
+    assert ("torchvision", "latency") in rows
+    ratio = next(q for q in report.ratios if q["ratio"] ==
+                 "inception_v1 training step batch 2: ours / torchvision")
+    assert ratio["goal"] == ">= 1.00"
+    assert ratio["value"] == pytest.approx(
+        rows[("keras_inception", "training")]["median"]
+        / rows[("torchvision", "training")]["median"])
+    assert report.settings["peers"] is True

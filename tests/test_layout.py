@@ -22,7 +22,8 @@ LAYERS = {
     "distribute": {"utils", "models"},
     "tuning": {"utils", "models", "data", "training", "distribute"},
     "deploy": {"utils", "models", "data", "training"},
-    "benchmark": {"utils", "models", "data", "training", "deploy"},
+    "benchmark": {"utils", "models", "convert", "data", "training",
+                  "deploy"},
     "cli": {"utils", "models", "convert", "data", "training", "distribute",
             "tuning", "deploy", "benchmark"},
 }

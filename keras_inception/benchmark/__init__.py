@@ -9,8 +9,9 @@ JSON files with the machine and the date, and a PNG chart.
 (:mod:`.runtimes`): every export runtime of one model beside the Keras
 model, with file sizes and top-1 agreement, in the same kind of report.
 
-Layer: above models, data, training and deploy (it builds models, loads the
-input pipeline, compiles training steps and exports); below the CLI.
+Layer: above models, convert, data, training and deploy (it builds models,
+converts the PyTorch peers' weights, loads the input pipeline, compiles
+training steps and exports); below the CLI.
 """
 
 from keras_inception.benchmark.report import (COLUMNS, Report,

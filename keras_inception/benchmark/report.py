@@ -22,7 +22,7 @@ COLUMNS = ("date", "cpu", "cores", "tensorflow", "model", "implementation",
            "peak_rss_mib", "params", "gflop_per_image", "gflops",
            "ceiling_fraction", "source", "train_images", "runtime",
            "precision", "bytes", "threads", "top1_agreement", "top1",
-           "agreement_images")
+           "agreement_images", "logit_gap")
 _OURS, _REF = "keras_inception", "keras.applications"
 _AUX = f"{_OURS} +aux"
 _FOLDED = f"{_OURS} BN-folded"
@@ -115,15 +115,17 @@ def ratios_of(rows):
                  ("training", _OURS, "training step batch {b}", None),
                  ("training", _AUX, "training step batch {b}, ours with aux "
                   "heads vs theirs without", ">= 0.95"))
-        for measure, ours, text, goal in pairs:
+        for measure, ours, text, goal in pairs + _peer_pairs(rows, m):
+            other = goal[1] if isinstance(goal, tuple) else _REF
+            goal = goal[0] if isinstance(goal, tuple) else goal
             mine, theirs = (_find(rows, m, impl, measure)
-                            for impl in (ours, _REF))
+                            for impl in (ours, other))
             if mine is None or theirs is None:
                 continue
             value = theirs["median"] / mine["median"] if measure == \
                 "latency" else mine["median"] / theirs["median"]
-            add(f"{m} {text.format(b=mine['batch'])}: ours / "
-                f"keras.applications", value, goal)
+            add(f"{m} {text.format(b=mine['batch'])}: ours / {other}",
+                value, goal)
         for measure, impl, how in (
                 ("inference", _OURS, ""), ("inference", _FOLDED, ", BN folded"),
                 ("training", _OURS, ""), ("training", _AUX, " with aux heads")):
@@ -141,6 +143,22 @@ def ratios_of(rows):
                     f"({step['implementation']})",
                     row["median"] / step["median"], ">= 5")
     return ratios
+
+
+def _peer_pairs(rows, model):
+    """The ratios against ``model``'s PyTorch peer, where the run has one
+    (goal as ``(goal, peer)``)."""
+    peer = next((r["implementation"] for r in rows if r["model"] == model
+                 and r.get("logit_gap") is not None), None)
+    if peer is None:
+        return ()
+    return (("latency", _OURS, "inference batch 1", (None, peer)),
+            ("inference", _OURS, "inference batch {b}", (">= 1.00", peer)),
+            ("latency", _FOLDED, "inference batch 1, ours with BN folded",
+             (None, peer)),
+            ("inference", _FOLDED, "inference batch {b}, ours with BN folded",
+             (">= 1.00", peer)),
+            ("training", _OURS, "training step batch {b}", (">= 1.00", peer)))
 
 
 def _fed_step(rows):
@@ -311,6 +329,7 @@ def _bars(ax, rows, values, title, errors=False, with_measure=False):
     labels = [f"{r['model']} {r['implementation']}".lstrip("- ") +
               (f" {r['measure']}" if with_measure else "") for r in rows]
     colors = ["#c44e52" if r["implementation"] == _REF else
+              "#dd8452" if r.get("logit_gap") is not None else
               "#8172b2" if r["measure"] == "pipeline" else "#4c72b0"
               for r in rows]
     xerr = None

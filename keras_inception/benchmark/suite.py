@@ -35,6 +35,7 @@ import os
 import platform
 import tempfile
 
+from keras_inception.benchmark import peers as peers_lib
 from keras_inception.benchmark import workloads
 from keras_inception.benchmark.report import Report, make_row, ratios_of
 from keras_inception.benchmark.timing import Rounds, time_side_by_side
@@ -117,11 +118,12 @@ def _check(names, image_size, width_multiplier, batch_size, repeats, warmup,
     return infos, tuple(measures)
 
 
-def _total_rounds(infos, measures, width_multiplier, repeats):
+def _total_rounds(infos, measures, width_multiplier, repeats, with_peers):
     total = repeats                                       # the ceiling
     for info in infos:
         has_ref = width_multiplier == 1 and \
             info.generation in workloads.REFERENCES
+        has_ref += bool(with_peers and info.name in peers_lib.PEERS)
         if "inference" in measures:
             total += 2 * repeats * (2 + has_ref)
         if "training" in measures:
@@ -135,8 +137,9 @@ def run_benchmark(models="inception_v3,inception_resnet_v2", *,
                   image_size=None, width_multiplier=1.0, batch_size=16,
                   repeats=5, warmup=1, round_seconds=1.0, measures=MEASURES,
                   dataset="default", data_dir=None, images=None,
-                  ceiling=(56, 256), progress="auto"):
-    """Measures ``models`` beside their keras.applications counterparts.
+                  ceiling=(56, 256), peers=False, progress="auto"):
+    """Measures ``models`` beside their keras.applications counterparts
+    (and, with ``peers``, timm's and torchvision's).
 
     Args:
         models: generation names (registry names or aliases): a list or a
@@ -158,6 +161,9 @@ def run_benchmark(models="inception_v3,inception_resnet_v2", *,
             (``None``: 96 generated 375 x 500 JPEGs).
         ceiling: ``(side, channels)`` of the ceiling's convolution, run at
             ``batch_size``.
+        peers: also time the PyTorch model of each generation that has one
+            (:data:`.peers.PEERS`; needs torch), our model then carrying
+            the peer's weights, their logits checked to agree first.
         progress: ``"auto"``, ``"bar"``, ``"line"`` or ``"none"``.
 
     Returns:
@@ -171,10 +177,19 @@ def run_benchmark(models="inception_v3,inception_resnet_v2", *,
                              batch_size, repeats, warmup, round_seconds,
                              measures, ceiling, dataset, data_dir, images,
                              progress)
+    from keras_inception.utils.checks import check_bool
+    check_bool(peers, "peers")
+    if peers and not peers_lib.torch_available():
+        raise ValueError("`peers` needs torch (and timm, torchvision): pip "
+                         "install 'keras-inception[convert]' timm "
+                         "torchvision.")
+    if peers and width_multiplier != 1:
+        raise ValueError(f"`peers` exist at width 1 only; received "
+                         f"width_multiplier={width_multiplier}.")
     timing = dict(repeats=repeats, warmup=warmup,
                   round_seconds=round_seconds)
     rounds = Rounds(_total_rounds(infos, measures, width_multiplier,
-                                   repeats), progress)
+                                   repeats, peers), progress)
     started = datetime.datetime.now(datetime.timezone.utc)
     rows = []
     try:
@@ -185,10 +200,13 @@ def run_benchmark(models="inception_v3,inception_resnet_v2", *,
         rows.append(make_row("-", "tensorflow", "conv_ceiling", batch_size,
                              ceiling[0], t, rate=flops / 1e9,
                              unit="GFLOP/s"))
+        if peers:
+            from keras_inception.deploy.artifacts import default_threads
+            peers_lib.limit_threads(default_threads())
         for info in infos:
             rows += _model_rows(info, image_size or info.default_size,
                                 width_multiplier, batch_size, measures,
-                                timing, rounds)
+                                timing, rounds, peers)
             gc.collect()   # this generation's models, before the next's
         if "pipeline" in measures:
             rows += _pipeline_rows(infos[0], image_size, batch_size, dataset,
@@ -198,23 +216,47 @@ def run_benchmark(models="inception_v3,inception_resnet_v2", *,
     settings = dict(models=[i.name for i in infos], image_size=image_size,
                     width_multiplier=width_multiplier, batch_size=batch_size,
                     measures=list(measures), dataset=dataset,
-                    images=images, ceiling=list(ceiling), **timing)
+                    images=images, ceiling=list(ceiling), peers=peers,
+                    **timing)
     return Report(machine=machine(), date=started.isoformat(
         timespec="seconds"), settings=settings, rows=rows,
         ratios=ratios_of(rows))
 
 
-def _model_rows(info, size, width, batch_size, measures, timing, rounds):
+def _with_peer(info, size, images):
+    """``({label: peer}, our model with its weights)``, their logits
+    checked to agree (:mod:`.peers`), and the largest logit difference;
+    ``({}, None, None)`` without one."""
+    if info.name not in peers_lib.PEERS:
+        return {}, None, None
+    peer = peers_lib.peer_model(info.name)
+    model = peers_lib.converted(info.name, peer, size)
+    gap = peers_lib.logit_gap(model, peer, images[:2])
+    if not gap <= peers_lib.LOGIT_TOLERANCE:
+        raise RuntimeError(f"{info.name}: our model with the weights of "
+                           f"{peers_lib.PEERS[info.name][1]} differs from it by "
+                           f"{gap:.3g} in the logits; the comparison would "
+                           "not be like for like.")
+    return {peers_lib.PEERS[info.name][0]: peer}, model, gap
+
+
+def _model_rows(info, size, width, batch_size, measures, timing, rounds,
+                with_peers=False):
     rounds.start(f"building {info.name}")
     kwargs = dict(input_shape=(size, size, 3), width_multiplier=width)
-    ours = {OURS: registry.get_model(info.name, **kwargs)}
+    images, labels = workloads.random_batch(batch_size, size, 1000)
+    # With peers, ours is the peer's function: its weights, converted.
+    others, same, gap = _with_peer(info, size, images) if with_peers \
+        else ({}, None, None)
+    ours = {OURS: same or registry.get_model(info.name, **kwargs)}
     reference = workloads.reference_model(info.name, size) \
         if width == 1 else None
     if reference is not None:
         ours[REFERENCE] = reference
     flops = {k: workloads.forward_flops(m) for k, m in ours.items()}
     params = {k: m.count_params() for k, m in ours.items()}
-    images, labels = workloads.random_batch(batch_size, size, 1000)
+    flops.update({k: flops[OURS] for k in others})
+    params.update({k: peers_lib.parameters(p) for k, p in others.items()})
     rows = []
 
     def add(measure, batch, timings, per_image, **rate):
@@ -222,7 +264,8 @@ def _model_rows(info, size, width, batch_size, measures, timing, rounds):
             rows.append(make_row(
                 info.name, label, measure, batch, size, t, **rate,
                 params=params[label], gflop_per_image=per_image[label] / 1e9,
-                width_multiplier=width))
+                width_multiplier=width,
+                **({"logit_gap": gap} if label in others else {})))
 
     if "inference" in measures:
         # The inference copy users deploy: BN folded into the convolutions.
@@ -231,19 +274,25 @@ def _model_rows(info, size, width, batch_size, measures, timing, rounds):
         flops[FOLDED] = flops[OURS]
         params[FOLDED] = inferring[FOLDED].count_params()
         rounds.start(f"{info.name} inference, batch 1")
-        one = {k: workloads.inference_call(m, images[:1])
-               for k, m in inferring.items()}
+        one = {**{k: workloads.inference_call(m, images[:1])
+                  for k, m in inferring.items()},
+               **{k: peers_lib.inference_call(p, images[:1])
+                  for k, p in others.items()}}
         add("latency", 1, time_side_by_side(one, on_round=rounds.tick,
                                             **timing), flops)
         rounds.start(f"{info.name} inference, batch {batch_size}")
-        many = {k: workloads.inference_call(m, images)
-                for k, m in inferring.items()}
+        many = {**{k: workloads.inference_call(m, images)
+                   for k, m in inferring.items()},
+                **{k: peers_lib.inference_call(p, images)
+                   for k, p in others.items()}}
         add("inference", batch_size, time_side_by_side(
             many, on_round=rounds.tick, **timing), flops, rate=batch_size)
     if "training" in measures:
         rounds.start(f"{info.name} training step, batch {batch_size}")
-        steps = {k: workloads.training_call(m, images, labels)
-                 for k, m in ours.items()}
+        steps = {**{k: workloads.training_call(m, images, labels)
+                    for k, m in ours.items()},
+                 **{k: peers_lib.training_call(p, images, labels)
+                    for k, p in others.items()}}
         train_flops = {k: workloads.TRAINING_FLOPS_PER_FORWARD * f
                        for k, f in flops.items()}
         if info.aux:

@@ -112,8 +112,11 @@ def cmd_benchmark(args):
             warmup=args.warmup, round_seconds=args.round_seconds,
             measures=args.measures, dataset=args.dataset,
             data_dir=args.data_dir, images=args.images,
-            ceiling=tuple(args.ceiling), progress=mode)
+            ceiling=tuple(args.ceiling), peers=args.peers, progress=mode)
     else:
+        if args.peers:
+            raise ValueError("`peers` applies to the speed suite, not to "
+                             "--runtimes.")
         if args.models is not None and "," in args.models:
             raise ValueError(f"`model`: --runtimes measures one model; "
                              f"received {args.models!r}.")

@@ -369,6 +369,10 @@ def build_parser():
     p.add_argument("--ceiling", type=_int_list, default=[56, 256],
                    metavar="SIDE,CHANNELS",
                    help="the 3x3 convolution of the ceiling (default: 56,256)")
+    p.add_argument("--peers", action="store_true",
+                   help="also timm's inception_v3, inception_v4, "
+                   "inception_resnet_v2 and torchvision's googlenet (needs "
+                   "torch), ours with their weights")
     runtimes = p.add_argument_group(
         "--runtimes", "every export runtime of one model beside the Keras "
         "model (SavedModel, TFLite fp32/fp16/dynamic/int8, ONNX fp32/int8)")
