@@ -326,6 +326,32 @@ def test_output_that_is_not_a_run_is_left_alone(tmp_path, data_dir):
     assert (out / "thesis.tex").read_text() == "precious"
 
 
+def test_train_cli_takes_mixed_precision_and_xla(tmp_path, data_dir, capsys):
+    """`train --mixed-precision bfloat16 --jit-compile true` on the CPU: the
+    run records both and trains to a finite accuracy (the bfloat16 layers
+    themselves: the test below), and --precision given beside it is
+    refused in one line before anything is written."""
+    out = tmp_path / "run"
+    args = cli_args({**TINY, "epochs": 1, "jit_compile": True})
+    args = [a for a in args if a != "--jit-compile"]
+    code, _, err = run_cli(capsys, "train", *args, "--jit-compile", "true",
+                           "--mixed-precision", "bfloat16", "--data-dir",
+                           data_dir, "--output", out, "--progress", "none")
+    assert code == 0, err
+    saved = json.loads((out / "run_config.json").read_text())["config"]
+    assert saved["precision"] == "mixed_bfloat16"
+    assert saved["jit_compile"] is True
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["precision"] == "mixed_bfloat16"
+    assert np.isfinite(summary["val_top1"])
+    code, _, err = run_cli(capsys, "train", *cli_args(TINY), "--precision",
+                           "mixed_float16", "--mixed-precision", "bfloat16",
+                           "--data-dir", data_dir, "--output",
+                           tmp_path / "other", "--progress", "none")
+    assert code == 2 and "not both" in err
+    assert not (tmp_path / "other").exists()
+
+
 def test_mixed_precision_trains_and_leaves_the_policy_as_found(tmp_path,
                                                               data_dir):
     import keras

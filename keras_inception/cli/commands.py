@@ -151,6 +151,11 @@ def cmd_train(args):
     values = {k: v for k, v in vars(args).items()
               if k in fields and v is not None}
     values["verbose"] = _progress(args)
+    if args.mixed_precision is not None:
+        if args.precision != "float32":
+            raise ValueError("`precision`: give --precision or "
+                             "--mixed-precision, not both.")
+        values["precision"] = f"mixed_{args.mixed_precision}"
     summary = runner.train(runner.TrainConfig(**values))
     print(format_summary(summary, args.output))
     return 0

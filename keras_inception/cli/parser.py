@@ -77,6 +77,9 @@ def _add_train_arguments(p):
                    help=f"auto, one_device, mirrored, multi_worker, tpu {d}")
     p.add_argument("--precision", default="float32",
                    help="float32, mixed_float16 or mixed_bfloat16 " + d)
+    p.add_argument("--mixed-precision", choices=("bfloat16", "float16"),
+                   help="the same as --precision mixed_bfloat16 / "
+                   "mixed_float16")
     p.add_argument("--jit-compile", type=_bool_or_auto, default="auto",
                    help=f"XLA: auto, true or false {d}")
     p.add_argument("--steps-per-execution", type=int, default=1, help=d)
