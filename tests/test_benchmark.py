@@ -9,6 +9,7 @@ import csv
 import datetime
 import json
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -319,3 +320,45 @@ def test_peers_run_beside_ours_with_the_same_function():
         rows[("keras_inception", "training")]["median"]
         / rows[("torchvision", "training")]["median"])
     assert report.settings["peers"] is True
+
+
+def _gpu_script():
+    import importlib.util
+    from tests.helpers import ROOT
+    spec = importlib.util.spec_from_file_location(
+        "gpu_benchmark", os.path.join(ROOT, "benchmarks", "gpu.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gpu_script_runs_on_the_cpu_in_its_test_mode(tmp_path):
+    """benchmarks/gpu.sh --cpu-test: the GPU run's code (mixed_bfloat16,
+    XLA, synthetic data) on one tiny model, its one table and its CSV."""
+    import subprocess
+
+    from tests.helpers import CHILD_ENV, ROOT
+    out = tmp_path / "gpu.csv"
+    result = subprocess.run(
+        ["bash", os.path.join(ROOT, "benchmarks", "gpu.sh"), "--cpu-test",
+         "--models", "inception_v3", "--output", str(out)],
+        env=dict(CHILD_ENV, PYTHON=sys.executable), capture_output=True,
+        text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "| model | image | measure | batch | images/s | ms/step | " \
+        "TFLOP/s | of bf16 peak |" in result.stdout
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["model"], r["measure"]) for r in rows] == [
+        ("inception_v3", "training"), ("inception_v3", "inference")]
+    assert all(float(r["images_per_s"]) > 0 and r["device"] == "CPU"
+               for r in rows)
+
+
+def test_gpu_peaks_are_read_from_the_device_name():
+    gpu = _gpu_script()
+    assert gpu.peak_tflops("NVIDIA H100 80GB HBM3") == 989.0
+    assert gpu.peak_tflops("NVIDIA H100 PCIe") == 756.0
+    assert gpu.peak_tflops("NVIDIA A100-SXM4-80GB") == 312.0
+    assert gpu.peak_tflops("NVIDIA L40S") == 362.0
+    assert gpu.peak_tflops("Tesla T4") is None     # no bf16 tensor cores
