@@ -307,6 +307,11 @@ def plot_report(report, path, *, dpi=100):
     for ax, chosen, title in panels:
         _bars(ax, chosen, [r["median"] for r in chosen], title, errors=True)
     axes[1][1].set_xscale("log")
+    if not any(r["measure"] == "pipeline" for r in rows):
+        axes[1][1].clear()
+        axes[1][1].set_axis_off()
+        axes[1][1].text(0.5, 0.5, "input pipeline not measured in this run",
+                        ha="center", va="center", fontsize=9)
     gflop_rows = [r for r in rows if r.get("gflops") is not None and
                   r["measure"] != "latency"]
     ax = axes[1][0]

@@ -229,7 +229,7 @@ def _with_peer(info, size, images):
     ``({}, None, None)`` without one."""
     if info.name not in peers_lib.PEERS:
         return {}, None, None
-    peer = peers_lib.peer_model(info.name)
+    peer = peers_lib.peer_model(info.name, size)
     model = peers_lib.converted(info.name, peer, size)
     gap = peers_lib.logit_gap(model, peer, images[:2])
     if not gap <= peers_lib.LOGIT_TOLERANCE:

@@ -94,8 +94,20 @@ def _progress(args):
 _RUNTIME_OPTIONS = ("checkpoint", "weights", "threads", "export_dir")
 
 
+def _load_triton_first():
+    """timm and torchvision load triton (through torch._dynamo); triton and
+    TensorFlow both carry LLVM, and triton's initialisers crash the process
+    (SIGSEGV) when TensorFlow's LLVM came first. Loaded before TensorFlow,
+    both work (README, "Converting PyTorch checkpoints")."""
+    import contextlib
+    with contextlib.suppress(ImportError):
+        import triton  # noqa: F401
+
+
 def cmd_benchmark(args):
     _check_plot(args.plot)
+    if args.peers:
+        _load_triton_first()
     from keras_inception import benchmark
 
     mode = "line" if args.progress == "epoch" else args.progress

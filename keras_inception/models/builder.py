@@ -257,7 +257,9 @@ def strip_aux(model):
     if "predictions" not in model.output:
         raise ValueError("`model` returns a dict without a 'predictions' "
                          f"entry (keys: {sorted(model.output)}).")
-    stripped = keras.Model(model.inputs, model.output["predictions"],
+    # The input as the model has it (one tensor, not a list of one): called
+    # with a tensor, a model built on a list warns that the structures differ.
+    stripped = keras.Model(model.input, model.output["predictions"],
                            name=model.name)
     if hasattr(model, "end_points"):
         stripped.end_points = dict(model.end_points)
