@@ -131,12 +131,11 @@ def _held_out(dataset, *, image_size, central_fraction, data_dir, count,
               calibration, **split):
     """``(calibration images, held-out images, their labels, class
     names)`` of ``dataset`` at ``image_size``, float 0-255."""
-    from keras_inception.data import pipeline
     from keras_inception.deploy.arguments import take_images
-    data = pipeline.load(dataset, image_size=image_size, batch_size=32,
-                         preprocessing="none", data_dir=data_dir,
-                         augment="none", central_fraction=central_fraction,
-                         evaluation_only=True, **split)
+    from keras_inception.deploy.export import export_data
+    data = export_data(dataset, image_size=image_size,
+                       central_fraction=central_fraction, data_dir=data_dir,
+                       **split)
     train, _ = take_images(data.train, calibration, image_size, "dataset")
     images, labels = take_images(data.validation, count, image_size,
                                  "dataset")
@@ -227,7 +226,7 @@ def _agreement(runners, images, labels, batch_size):
     reference = run(runners["keras"]).argmax(-1)
     out = {}
     for key, fn in runners.items():
-        top1 = run(fn).argmax(-1)
+        top1 = reference if key == "keras" else run(fn).argmax(-1)
         out[key] = {"top1_agreement": float(np.mean(top1 == reference)),
                     "top1": None if labels is None else
                     float(np.mean(top1 == labels))}

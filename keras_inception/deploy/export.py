@@ -312,10 +312,11 @@ def export(model, path="saved_models", formats=("saved_model",), *,
 # --------------------------------------------------------------------------
 # From a training run, or a registry model and a weights file
 # --------------------------------------------------------------------------
-def _export_data(dataset, *, image_size, central_fraction, data_dir,
+def export_data(dataset, *, image_size, central_fraction, data_dir,
                  **kwargs):
     """Calibration (training images, evaluation view) and labelled
-    validation images of ``dataset``, as float 0-255 pixels."""
+    validation images of ``dataset``, as float 0-255 pixels: what an
+    export (and ``benchmark --runtimes``) calibrates and checks on."""
     from keras_inception.data import pipeline as data_lib
     return data_lib.load(dataset, image_size=image_size, batch_size=32,
                          preprocessing="none", data_dir=data_dir,
@@ -349,7 +350,7 @@ def export_checkpoint(checkpoint, path="saved_models", formats=(
     check_before_loading(formats, path, name=name, **kwargs)
     model, saved, run_dir, weights = runner.load_run(checkpoint)
     cfg = saved["config"]
-    data = _export_data(
+    data = export_data(
         cfg["dataset"] if dataset is None else dataset,
         image_size=cfg["image_size"],
         central_fraction=cfg["central_fraction"],
@@ -411,7 +412,7 @@ def export_weights(model_name, weights, path="saved_models",
               "width_multiplier": width_multiplier}
     extra = {}
     if dataset is not None:
-        data = _export_data(dataset, image_size=size,
+        data = export_data(dataset, image_size=size,
                             central_fraction=central_fraction,
                             data_dir=data_dir)
         extra = dict(calibration_data=data.train,
